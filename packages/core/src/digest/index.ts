@@ -1,0 +1,2 @@
+// Public API of core/digest. Other modules import only this file.
+export {};

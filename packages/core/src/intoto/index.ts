@@ -1,0 +1,2 @@
+// Public API of core/intoto. Other modules import only this file.
+export {};

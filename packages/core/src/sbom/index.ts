@@ -1,0 +1,2 @@
+// Public API of core/sbom. Other modules import only this file.
+export {};

@@ -1,0 +1,2 @@
+// Public API of core/slsa. Other modules import only this file.
+export {};

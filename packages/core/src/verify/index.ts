@@ -1,0 +1,2 @@
+// Public API of core/verify. Other modules import only this file.
+export {};

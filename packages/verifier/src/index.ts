@@ -1,0 +1,2 @@
+// @provenant/verifier public API: policy parse -> compile -> match -> decide, promotion, admission.
+export {};

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suite runs against (real parts, never mocks):
+#   docker-registry (CNCF distribution), skopeo, umoci, openssl, apache2-utils (htpasswd -B),
+#   jq, curl, python3-securesystemslib (DSSE interop), hyperfine (benchmarks).
+# Idempotent; never starts the packaged registry service.
+set -euo pipefail
+pkgs=(docker-registry skopeo umoci openssl apache2-utils jq curl python3-securesystemslib hyperfine)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "install-test-deps: all Debian packages present" >&2
+  exit 0
+fi
+SUDO=()
+[[ $(id -u) -eq 0 ]] || SUDO=(sudo -n)
+export DEBIAN_FRONTEND=noninteractive
+# Keep the packaged docker-registry service from starting on install.
+if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+  printf '#!/bin/sh\nexit 101\n' | "${SUDO[@]}" tee /usr/sbin/policy-rc.d >/dev/null
+  "${SUDO[@]}" chmod +x /usr/sbin/policy-rc.d
+fi
+echo "install-test-deps: installing ${missing[*]}" >&2
+"${SUDO[@]}" apt-get update -qq
+"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# A packaged service that started anyway is stopped by its pid file, not by name.
+if [[ -f /run/docker-registry.pid ]]; then "${SUDO[@]}" kill "$(cat /run/docker-registry.pid)" 2>/dev/null || true; fi
+echo "install-test-deps: done" >&2
