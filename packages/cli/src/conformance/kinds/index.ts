@@ -2,4 +2,6 @@ import type { KindHandler } from '../types.js';
 
 // One module per group of kinds; each loads lazily. Add a line per kind.
 export const kindHandlers: Record<string, () => Promise<KindHandler>> = {
+  'sigstore-bundle-verify': () => import('./sigstore-bundle.js').then((m) => m.handler),
+  dsse: () => import('./dsse.js').then((m) => m.handler),
 };

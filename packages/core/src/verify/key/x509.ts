@@ -1,0 +1,202 @@
+import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { ProvenantError, type ProvenantErrorCode } from '../../errors.js';
+import { DerReader, encodeTlv, TAG, type Tlv } from '../der.js';
+
+export const OID = {
+  SUBJECT_KEY_ID: '2.5.29.14',
+  KEY_USAGE: '2.5.29.15',
+  SUBJECT_ALT_NAME: '2.5.29.17',
+  BASIC_CONSTRAINTS: '2.5.29.19',
+  AUTHORITY_KEY_ID: '2.5.29.35',
+  EXT_KEY_USAGE: '2.5.29.37',
+  SCT_LIST: '1.3.6.1.4.1.11129.2.4.2',
+  EKU_CODE_SIGNING: '1.3.6.1.5.5.7.3.3',
+} as const;
+
+// Certificate signature algorithms node:crypto verifies natively; anything else is a denial.
+const SIGNATURE_HASH: Record<string, string | null> = {
+  '1.2.840.10045.4.3.2': 'sha256',
+  '1.2.840.10045.4.3.3': 'sha384',
+  '1.2.840.10045.4.3.4': 'sha512',
+  '1.2.840.113549.1.1.11': 'sha256',
+  '1.2.840.113549.1.1.12': 'sha384',
+  '1.2.840.113549.1.1.13': 'sha512',
+  '1.3.101.112': null, // Ed25519: no separate digest
+};
+
+export interface Extension {
+  readonly oid: string;
+  readonly critical: boolean;
+  /** Content of the extnValue OCTET STRING. */
+  readonly value: Buffer;
+  /** The whole Extension element, to rebuild the TBS without it. */
+  readonly raw: Buffer;
+}
+
+/** An X.509 certificate read once: the fields verification needs, plus its key on first use. */
+export class Certificate {
+  readonly der: Buffer;
+  readonly tbs: Buffer;
+  readonly signatureAlgorithm: string;
+  readonly signature: Buffer;
+  readonly serialNumber: Buffer;
+  readonly issuer: Buffer;
+  readonly subject: Buffer;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  readonly spki: Buffer;
+  readonly extensions: readonly Extension[];
+  /** TBS content bytes before the [3] extensions wrapper (for the SCT precertificate rebuild). */
+  private readonly tbsHead: Buffer;
+  private key: KeyObject | undefined;
+
+  constructor(der: Buffer, code: ProvenantErrorCode = 'CERTIFICATE_INVALID') {
+    const r = new DerReader(der, code, 'certificate');
+    this.der = der;
+    const cert = r.expect(r.root(), TAG.SEQUENCE, 'Certificate');
+    const [tbsT, algT, sigT] = r.children(cert);
+    const tbs = r.expect(tbsT, TAG.SEQUENCE, 'TBSCertificate');
+    this.tbs = r.raw(tbs);
+    const algSeq = r.expect(algT, TAG.SEQUENCE, 'signatureAlgorithm');
+    this.signatureAlgorithm = r.oid(r.expect(r.children(algSeq)[0], TAG.OID, 'algorithm OID'));
+    const sig = r.expect(sigT, TAG.BIT_STRING, 'signatureValue');
+    this.signature = r.content(sig).subarray(1);
+
+    const f = r.children(tbs);
+    let i = 0;
+    if (f[0]?.tag === 0xa0) i++; // explicit version
+    this.serialNumber = r.content(r.expect(f[i++], TAG.INTEGER, 'serialNumber'));
+    i++; // signature AlgorithmIdentifier (inside TBS)
+    this.issuer = r.raw(r.expect(f[i++], TAG.SEQUENCE, 'issuer'));
+    const validity = r.children(r.expect(f[i++], TAG.SEQUENCE, 'validity'));
+    if (validity.length !== 2) r.fail('validity');
+    this.notBefore = r.time(validity[0]!);
+    this.notAfter = r.time(validity[1]!);
+    this.subject = r.raw(r.expect(f[i++], TAG.SEQUENCE, 'subject'));
+    this.spki = r.raw(r.expect(f[i++], TAG.SEQUENCE, 'subjectPublicKeyInfo'));
+    let extsT: Tlv | undefined;
+    for (; i < f.length; i++) if (f[i]!.tag === 0xa3) extsT = f[i];
+    this.tbsHead = der.subarray(tbs.contentStart, extsT ? extsT.start : tbs.end);
+    const exts: Extension[] = [];
+    if (extsT) {
+      const seq = r.expect(r.children(extsT)[0], TAG.SEQUENCE, 'extensions');
+      for (const e of r.children(seq)) {
+        const parts = r.children(r.expect(e, TAG.SEQUENCE, 'extension'));
+        const oid = r.oid(r.expect(parts[0], TAG.OID, 'extnID'));
+        let critical = false;
+        let valueT = parts[1];
+        if (valueT?.tag === TAG.BOOLEAN) {
+          critical = r.content(valueT)[0] !== 0;
+          valueT = parts[2];
+        }
+        exts.push({ oid, critical, value: r.content(r.expect(valueT, TAG.OCTET_STRING, 'extnValue')), raw: r.raw(e) });
+      }
+    }
+    this.extensions = exts;
+  }
+
+  extension(oid: string): Extension | undefined {
+    return this.extensions.find((e) => e.oid === oid);
+  }
+
+  get publicKey(): KeyObject {
+    if (!this.key) {
+      try {
+        this.key = createPublicKey({ key: this.spki, format: 'der', type: 'spki' });
+      } catch (cause) {
+        throw new ProvenantError('KEY_UNSUPPORTED', 'certificate public key cannot be loaded', { cause });
+      }
+    }
+    return this.key;
+  }
+
+  get isSelfIssued(): boolean {
+    return this.issuer.equals(this.subject);
+  }
+
+  /** Checks this certificate's signature with the issuer's key. */
+  verifiedBy(issuer: Certificate): boolean {
+    const hash = SIGNATURE_HASH[this.signatureAlgorithm];
+    if (hash === undefined) return false;
+    try {
+      return cryptoVerify(hash, this.tbs, issuer.publicKey, this.signature);
+    } catch {
+      return false;
+    }
+  }
+
+  validAt(time: Date): boolean {
+    return this.notBefore.getTime() <= time.getTime() && time.getTime() <= this.notAfter.getTime();
+  }
+
+  /** basicConstraints: cA flag and pathLenConstraint. */
+  get basicConstraints(): { ca: boolean; pathLen: number | undefined } {
+    const ext = this.extension(OID.BASIC_CONSTRAINTS);
+    if (!ext) return { ca: false, pathLen: undefined };
+    const r = new DerReader(ext.value, 'CERTIFICATE_INVALID', 'basicConstraints');
+    const parts = r.children(r.expect(r.root(), TAG.SEQUENCE, 'BasicConstraints'));
+    let ca = false;
+    let pathLen: number | undefined;
+    for (const p of parts) {
+      if (p.tag === TAG.BOOLEAN) ca = r.content(p)[0] !== 0;
+      else if (p.tag === TAG.INTEGER) pathLen = Number(r.integer(p));
+    }
+    return { ca, pathLen };
+  }
+
+  get subjectKeyId(): Buffer | undefined {
+    const ext = this.extension(OID.SUBJECT_KEY_ID);
+    if (!ext) return undefined;
+    const r = new DerReader(ext.value, 'CERTIFICATE_INVALID', 'subjectKeyIdentifier');
+    return r.content(r.expect(r.root(), TAG.OCTET_STRING, 'keyIdentifier'));
+  }
+
+  get authorityKeyId(): Buffer | undefined {
+    const ext = this.extension(OID.AUTHORITY_KEY_ID);
+    if (!ext) return undefined;
+    const r = new DerReader(ext.value, 'CERTIFICATE_INVALID', 'authorityKeyIdentifier');
+    const kid = r.children(r.expect(r.root(), TAG.SEQUENCE, 'AuthorityKeyIdentifier')).find((t) => t.tag === 0x80);
+    return kid ? r.content(kid) : undefined;
+  }
+
+  /** Subject alternative names: URIs, emails and otherName (Fulcio username) values, as strings. */
+  get subjectAltNames(): string[] {
+    const ext = this.extension(OID.SUBJECT_ALT_NAME);
+    if (!ext) return [];
+    const r = new DerReader(ext.value, 'CERTIFICATE_INVALID', 'subjectAltName');
+    const out: string[] = [];
+    for (const gn of r.children(r.expect(r.root(), TAG.SEQUENCE, 'GeneralNames'))) {
+      if (gn.tag === 0x81 || gn.tag === 0x86) out.push(r.content(gn).toString('utf8'));
+      else if (gn.tag === 0xa0) {
+        // otherName: type-id OID, [0] EXPLICIT UTF8String
+        const [, val] = r.children(gn);
+        const inner = val ? r.children(val)[0] : undefined;
+        if (inner?.tag === TAG.UTF8_STRING) out.push(r.content(inner).toString('utf8'));
+      }
+    }
+    return out;
+  }
+
+  /** The TBS re-encoded without the SCT list extension: the precertificate TBS of RFC 6962 §3.2. */
+  tbsWithoutSct(): Buffer {
+    const kept = this.extensions.filter((e) => e.oid !== OID.SCT_LIST).map((e) => e.raw);
+    const exts = encodeTlv(0xa3, encodeTlv(TAG.SEQUENCE, Buffer.concat(kept)));
+    return encodeTlv(TAG.SEQUENCE, Buffer.concat([this.tbsHead, exts]));
+  }
+}
+
+// Parsed trust-root certificates, by DER bytes: parsing and key loading happen once per process.
+const parsedCache = new Map<string, Certificate>();
+const CACHE_LIMIT = 256;
+
+/** Parses a certificate, reusing an earlier parse of the same bytes (used for CA and TSA certs). */
+export function cachedCertificate(der: Buffer): Certificate {
+  const k = der.toString('base64');
+  let c = parsedCache.get(k);
+  if (!c) {
+    c = new Certificate(der, 'TRUSTED_ROOT_INVALID');
+    if (parsedCache.size >= CACHE_LIMIT) parsedCache.delete(parsedCache.keys().next().value!);
+    parsedCache.set(k, c);
+  }
+  return c;
+}

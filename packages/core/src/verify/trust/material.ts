@@ -1,0 +1,156 @@
+import { createPublicKey, KeyObject } from 'node:crypto';
+import { ProvenantError } from '../../errors.js';
+import { decodeBase64 } from '../encoding.js';
+import { cachedCertificate, type Certificate } from '../key/x509.js';
+import { TrustedRootSchema, type CertificateAuthorityJSON, type TransparencyLogInstanceJSON } from './schema.js';
+
+/** Milliseconds since the epoch, inclusive bounds; unbounded ends are ±Infinity. */
+export interface TimeRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface CertAuthority {
+  readonly uri: string | undefined;
+  /** Leaf-most first, root last, as in the TrustedRoot. */
+  readonly chain: readonly Certificate[];
+  readonly validFor: TimeRange;
+}
+
+export interface LogAuthority {
+  readonly baseUrl: string;
+  /** Host (and path) of baseUrl: what a checkpoint signature line names. */
+  readonly name: string;
+  readonly logId: Buffer;
+  /** Key id used in checkpoint signature hints when it differs from logId (Rekor v2). */
+  readonly checkpointKeyId: Buffer | undefined;
+  readonly key: KeyObject;
+  readonly validFor: TimeRange;
+}
+
+export interface TrustedKey {
+  readonly key: KeyObject;
+  readonly validFor: TimeRange;
+}
+
+/** Parsed, reusable trust material: parse a TrustedRoot once, verify many bundles against it. */
+export interface TrustMaterial {
+  readonly certificateAuthorities: readonly CertAuthority[];
+  readonly timestampAuthorities: readonly CertAuthority[];
+  readonly tlogs: readonly LogAuthority[];
+  readonly ctlogs: readonly LogAuthority[];
+  /** Keys for key-signed bundles, by the bundle's publicKey.hint. */
+  readonly publicKeys: ReadonlyMap<string, TrustedKey>;
+}
+
+export type PublicKeyInput = string | Buffer | KeyObject;
+
+export interface LoadTrustedRootOptions {
+  /** Extra trusted keys for key-signed bundles, by hint (PEM, DER SPKI or KeyObject). */
+  publicKeys?: Record<string, PublicKeyInput>;
+}
+
+const UNBOUNDED: TimeRange = { start: -Infinity, end: Infinity };
+
+/** Loads a public key from PEM (SPKI or certificate), DER SPKI, or a KeyObject. */
+export function loadPublicKey(input: PublicKeyInput): KeyObject {
+  if (input instanceof KeyObject) {
+    if (input.type !== 'public') throw new ProvenantError('KEY_INVALID', 'expected a public key');
+    return input;
+  }
+  try {
+    if (typeof input === 'string' || input.subarray(0, 10).toString('latin1').startsWith('-----')) {
+      return createPublicKey(typeof input === 'string' ? input : input.toString('utf8'));
+    }
+    return createPublicKey({ key: input, format: 'der', type: 'spki' });
+  } catch (cause) {
+    throw new ProvenantError('KEY_INVALID', 'public key cannot be read (expected PEM or DER SubjectPublicKeyInfo)', { cause });
+  }
+}
+
+/** Parses a Sigstore TrustedRoot (JSON text, bytes or parsed value) into TrustMaterial. */
+export function loadTrustedRoot(json: unknown, options: LoadTrustedRootOptions = {}): TrustMaterial {
+  let value = json;
+  if (typeof json === 'string' || Buffer.isBuffer(json)) {
+    try {
+      value = JSON.parse(json.toString());
+    } catch (cause) {
+      throw new ProvenantError('TRUSTED_ROOT_INVALID', 'trusted root is not valid JSON', { cause });
+    }
+  }
+  const parsed = TrustedRootSchema.safeParse(value);
+  if (!parsed.success) {
+    throw new ProvenantError('TRUSTED_ROOT_INVALID', `trusted root does not match the TrustedRoot schema: ${parsed.error.issues[0]?.message ?? ''}`);
+  }
+  const root = parsed.data;
+  if (!/^application\/vnd\.dev\.sigstore\.trustedroot(\+json;version=0\.[12]|\.v0\.[12]\+json)$/.test(root.mediaType)) {
+    throw new ProvenantError('TRUSTED_ROOT_INVALID', `unsupported trusted root mediaType ${root.mediaType}`);
+  }
+  const publicKeys = new Map<string, TrustedKey>();
+  for (const [hint, key] of Object.entries(options.publicKeys ?? {})) publicKeys.set(hint, { key: loadPublicKey(key), validFor: UNBOUNDED });
+  return {
+    certificateAuthorities: (root.certificateAuthorities ?? []).map((ca, i) => toCertAuthority(ca, `certificateAuthorities[${i}]`)),
+    timestampAuthorities: (root.timestampAuthorities ?? []).map((ca, i) => toCertAuthority(ca, `timestampAuthorities[${i}]`)),
+    tlogs: (root.tlogs ?? []).map((l, i) => toLogAuthority(l, `tlogs[${i}]`)),
+    ctlogs: (root.ctlogs ?? []).map((l, i) => toLogAuthority(l, `ctlogs[${i}]`)),
+    publicKeys,
+  };
+}
+
+/** Trust material holding only keys, for key-signed bundles without a TrustedRoot. */
+export function trustMaterialFromKeys(publicKeys: Record<string, PublicKeyInput>): TrustMaterial {
+  return loadTrustedRoot({ mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1' }, { publicKeys });
+}
+
+function parseTime(value: string, where: string): number {
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw new ProvenantError('TRUSTED_ROOT_INVALID', `${where}: "${value}" is not a timestamp`);
+  return t;
+}
+
+function toRange(v: { start?: string | undefined; end?: string | undefined } | undefined, where: string, requireStart: boolean): TimeRange {
+  if (!v) return UNBOUNDED;
+  // A log key's validity window must say when it starts (conformance: missing start is malformed).
+  if (v.start === undefined && requireStart) throw new ProvenantError('TRUSTED_ROOT_INVALID', `${where}.validFor has no start`);
+  const range = {
+    start: v.start === undefined ? -Infinity : parseTime(v.start, where),
+    end: v.end === undefined ? Infinity : parseTime(v.end, where),
+  };
+  if (range.end < range.start) throw new ProvenantError('TRUSTED_ROOT_INVALID', `${where}.validFor ends before it starts`);
+  return range;
+}
+
+function toCertAuthority(ca: CertificateAuthorityJSON, where: string): CertAuthority {
+  const certs = ca.certChain.certificates;
+  if (certs.length === 0) throw new ProvenantError('TRUSTED_ROOT_INVALID', `${where} has an empty certificate chain`);
+  return {
+    uri: ca.uri,
+    chain: certs.map((c) => cachedCertificate(decodeBase64(c.rawBytes, 'TRUSTED_ROOT_INVALID', `${where} certificate`))),
+    // An empty validFor on a CA means unbounded, as sigstore-js reads it.
+    validFor: toRange(ca.validFor, where, false),
+  };
+}
+
+function toLogAuthority(log: TransparencyLogInstanceJSON, where: string): LogAuthority {
+  if (!log.publicKey.rawBytes) throw new ProvenantError('TRUSTED_ROOT_INVALID', `${where} has no public key`);
+  const der = decodeBase64(log.publicKey.rawBytes, 'TRUSTED_ROOT_INVALID', `${where} public key`);
+  const pkcs1 = (log.publicKey.keyDetails ?? '').startsWith('PKCS1_');
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: der, format: 'der', type: pkcs1 ? 'pkcs1' : 'spki' });
+  } catch (cause) {
+    throw new ProvenantError('TRUSTED_ROOT_INVALID', `${where} public key cannot be loaded`, { cause });
+  }
+  return {
+    baseUrl: log.baseUrl,
+    name: log.baseUrl.replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, ''),
+    logId: decodeBase64(log.logId.keyId, 'TRUSTED_ROOT_INVALID', `${where} logId`),
+    checkpointKeyId: log.checkpointKeyId ? decodeBase64(log.checkpointKeyId.keyId, 'TRUSTED_ROOT_INVALID', `${where} checkpointKeyId`) : undefined,
+    key,
+    validFor: toRange(log.publicKey.validFor, where, true),
+  };
+}
+
+export function inRange(range: TimeRange, timeMs: number): boolean {
+  return range.start <= timeMs && timeMs <= range.end;
+}

@@ -1,0 +1,231 @@
+import { createHash, type KeyObject } from 'node:crypto';
+import { ProvenantError } from '../errors.js';
+import { toSignedEntity, type SignedContent, type SignedEntity } from './bundle/entity.js';
+import { defaultHashFor, verifySignature } from './crypto.js';
+import { preAuthEncoding } from './dsse/pae.js';
+import { bytesEqual } from './encoding.js';
+import { verifyCertificateChain } from './key/chain.js';
+import { certificateIdentity, type CertificateIdentity } from './key/identity.js';
+import { verifyPrehashed } from './key/prehash.js';
+import { verifyScts } from './key/sct.js';
+import { Certificate, OID } from './key/x509.js';
+import { checkIdentityPolicyShape, matchIdentity, type VerificationPolicy } from './policy.js';
+import { verifyTimestamp } from './timestamp/tsa.js';
+import { verifyTlogEntries, type VerifiedTlogEntry } from './tlog/index.js';
+import { inRange, loadPublicKey, type TrustMaterial } from './trust/material.js';
+
+/** The artifact a bundle is checked against: its bytes, or its digest as `sha256:<hex>`; null for DSSE bundles checked on their own. */
+export type ArtifactInput = { data: Buffer | Uint8Array } | { digest: string } | null;
+
+/** Thresholds, as options with safe defaults (the same as sigstore-js and cosign). */
+export interface VerifyOptions {
+  /** Verified transparency-log entries required (default 1). */
+  tlogThreshold?: number;
+  /** Verified SCTs required on a signing certificate (default 1). */
+  ctlogThreshold?: number;
+  /** Verified signing times required, from SETs and RFC 3161 timestamps together (default 1). */
+  timestampThreshold?: number;
+  /** Verified RFC 3161 timestamps required (default 0). */
+  tsaThreshold?: number;
+}
+
+export interface VerifiedTimestamp {
+  readonly source: 'tlog' | 'tsa';
+  readonly time: Date;
+}
+
+export type VerifiedSigner =
+  | ({ readonly kind: 'certificate'; readonly certificate: Buffer; readonly notBefore: Date; readonly notAfter: Date } & CertificateIdentity)
+  | { readonly kind: 'publicKey'; readonly hint: string | undefined };
+
+export interface VerificationResult {
+  readonly mediaType: string;
+  readonly content: 'messageSignature' | 'dsseEnvelope';
+  readonly signer: VerifiedSigner;
+  readonly timestamps: readonly VerifiedTimestamp[];
+  /** Earliest integrated time a verified SET vouches for. */
+  readonly integratedTime: Date | undefined;
+  readonly tlogEntries: readonly { logIndex: string; logId: string; kind: string; version: string; log: string }[];
+  /** `sha256:<hex>` of the artifact, when one was given. */
+  readonly artifactDigest: string | undefined;
+  /** DSSE bundles: the verified payload, and the parsed in-toto Statement when the payload is one. */
+  readonly dsse: { readonly payloadType: string; readonly payload: Buffer; readonly statement: unknown } | undefined;
+}
+
+const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
+const DIGEST_INPUT = /^sha256:([0-9a-f]{64})$/;
+
+interface Artifact {
+  readonly data: Buffer | undefined;
+  readonly sha256: Buffer;
+}
+
+function readArtifact(input: ArtifactInput): Artifact | undefined {
+  if (input === null) return undefined;
+  if ('data' in input) {
+    const data = Buffer.isBuffer(input.data) ? input.data : Buffer.from(input.data);
+    return { data, sha256: createHash('sha256').update(data).digest() };
+  }
+  const m = DIGEST_INPUT.exec(input.digest);
+  if (!m) throw new ProvenantError('DIGEST_INVALID', `artifact digest must be sha256:<64 lowercase hex>, got ${input.digest}`);
+  return { data: undefined, sha256: Buffer.from(m[1]!, 'hex') };
+}
+
+function messageDigestOf(artifact: Artifact, algorithm: string): Buffer {
+  if (algorithm === 'sha256') return artifact.sha256;
+  if (!artifact.data) throw new ProvenantError('ARTIFACT_MISMATCH', `bundle signs a ${algorithm} digest; pass the artifact itself, not its sha256`);
+  return createHash(algorithm).update(artifact.data).digest();
+}
+
+/** Stage: the signature over the artifact (message) or over the DSSE PAE, with the artifact bound to it. */
+function verifyContentSignature(content: SignedContent, artifact: Artifact | undefined, key: KeyObject): { digest?: { algorithm: string; value: Buffer }; statement?: unknown } {
+  if (content.kind === 'message') {
+    if (!artifact) throw new ProvenantError('ARTIFACT_MISMATCH', 'a message-signature bundle can only be verified against the artifact or its digest');
+    const algorithm = content.digest?.algorithm ?? 'sha256';
+    const digest = messageDigestOf(artifact, algorithm);
+    if (content.digest && !bytesEqual(content.digest.value, digest)) throw new ProvenantError('ARTIFACT_MISMATCH', 'artifact digest differs from the digest the bundle signs');
+    let ok: boolean;
+    if (artifact.data) ok = verifySignature(artifact.data, key, content.signature, defaultHashFor(key) === null ? null : algorithm);
+    else {
+      if (defaultHashFor(key) === null) throw new ProvenantError('UNSUPPORTED', 'an Ed25519 message signature cannot be checked from a digest; pass the artifact');
+      ok = verifyPrehashed(digest, algorithm, key, content.signature);
+    }
+    if (!ok) throw new ProvenantError('BUNDLE_SIGNATURE_INVALID', 'message signature does not verify under the signing key');
+    return { digest: { algorithm, value: digest } };
+  }
+  if (!verifySignature(preAuthEncoding(content.payloadType, content.payload), key, content.signature)) {
+    throw new ProvenantError('BUNDLE_SIGNATURE_INVALID', 'DSSE signature does not verify under the signing key');
+  }
+  let statement: unknown;
+  if (content.payloadType === IN_TOTO_PAYLOAD_TYPE) {
+    try {
+      statement = JSON.parse(content.payload.toString('utf8'));
+    } catch (cause) {
+      throw new ProvenantError('STATEMENT_INVALID', 'DSSE payload is not JSON', { cause });
+    }
+  }
+  if (artifact) {
+    if (statement === undefined) {
+      // A payload that is not an in-toto statement is itself the signed artifact.
+      if (!bytesEqual(createHash('sha256').update(content.payload).digest(), artifact.sha256)) {
+        throw new ProvenantError('ARTIFACT_MISMATCH', `artifact is not the DSSE payload (type ${content.payloadType})`);
+      }
+      return { statement };
+    }
+    const want = artifact.sha256.toString('hex');
+    const subjects = (statement as { subject?: unknown }).subject;
+    const matches =
+      Array.isArray(subjects) &&
+      subjects.some((s) => {
+        const d = (s as { digest?: unknown } | null)?.digest;
+        return d !== null && typeof d === 'object' && (d as Record<string, unknown>).sha256 === want;
+      });
+    if (!matches) throw new ProvenantError('ARTIFACT_MISMATCH', `no statement subject has sha256 ${want}`);
+  }
+  return { statement };
+}
+
+function checkLeafUsage(leaf: Certificate): void {
+  if (leaf.basicConstraints.ca) throw new ProvenantError('CERTIFICATE_INVALID', 'signing certificate is a CA certificate');
+  const eku = leaf.extension(OID.EXT_KEY_USAGE);
+  if (eku && !eku.value.includes(Buffer.from('06082b06010505070303', 'hex'))) {
+    throw new ProvenantError('CERTIFICATE_INVALID', 'signing certificate is not for code signing (extended key usage)');
+  }
+}
+
+/**
+ * Verifies a Sigstore bundle (v0.1–v0.3) offline against explicit trust material: the signature over the
+ * artifact, the transparency-log entries, the signing times, the certificate chain and SCTs at those
+ * times, and finally the identity policy. Throws a ProvenantError with a specific code on any failure.
+ */
+export function verifyBundle(bundle: unknown, artifactInput: ArtifactInput, policy: VerificationPolicy, trust: TrustMaterial, options: VerifyOptions = {}): VerificationResult {
+  const tlogThreshold = options.tlogThreshold ?? 1;
+  const ctlogThreshold = options.ctlogThreshold ?? 1;
+  const timestampThreshold = options.timestampThreshold ?? 1;
+  const tsaThreshold = options.tsaThreshold ?? 0;
+  if (policy.kind === 'identity') checkIdentityPolicyShape(policy);
+
+  const entity: SignedEntity = toSignedEntity(bundle);
+  const artifact = readArtifact(artifactInput);
+
+  // Signer key material, matched to the policy kind before anything is trusted.
+  let leaf: Certificate | undefined;
+  let key: KeyObject;
+  let trustedKeyWindow = { start: -Infinity, end: Infinity };
+  if (entity.key.kind === 'certificate') {
+    if (policy.kind === 'key') throw new ProvenantError('PUBLIC_KEY_MISMATCH', 'bundle is signed with a certificate, but a public key was given to verify with');
+    leaf = new Certificate(entity.key.der);
+    checkLeafUsage(leaf);
+    key = leaf.publicKey;
+  } else {
+    if (policy.kind === 'identity') throw new ProvenantError('IDENTITY_MISMATCH', 'bundle is signed with a key, not a certificate identity; verify it with the key');
+    if (policy.kind === 'key') key = loadPublicKey(policy.publicKey);
+    else {
+      const trusted = entity.key.hint === undefined ? undefined : trust.publicKeys.get(entity.key.hint);
+      if (!trusted) throw new ProvenantError('PUBLIC_KEY_MISMATCH', `no trusted key for the bundle's key hint ${entity.key.hint ?? '(none)'}`);
+      key = trusted.key;
+      trustedKeyWindow = trusted.validFor;
+    }
+  }
+
+  const bound = verifyContentSignature(entity.content, artifact, key);
+
+  const verifiedEntries: VerifiedTlogEntry[] = verifyTlogEntries(entity.tlogEntries, trust.tlogs, {
+    content: entity.content,
+    artifactDigest: bound.digest,
+    signer: { certificate: leaf?.der, spki: leaf ? leaf.spki : key.export({ format: 'der', type: 'spki' }) },
+  });
+  if (verifiedEntries.length < tlogThreshold) {
+    throw new ProvenantError('TLOG_THRESHOLD_NOT_MET', `${verifiedEntries.length} verified transparency-log entries, ${tlogThreshold} required`);
+  }
+
+  const timestamps: VerifiedTimestamp[] = [];
+  for (const v of verifiedEntries) if (v.integratedTime) timestamps.push({ source: 'tlog', time: v.integratedTime });
+  const seenTokens = new Set<string>();
+  for (const der of entity.rfc3161Timestamps) {
+    const id = der.toString('base64');
+    if (seenTokens.has(id)) throw new ProvenantError('TIMESTAMP_INVALID', 'the same RFC 3161 timestamp appears twice');
+    seenTokens.add(id);
+    timestamps.push({ source: 'tsa', time: verifyTimestamp(der, entity.content.signature, trust.timestampAuthorities) });
+  }
+  if (timestamps.length < timestampThreshold) {
+    throw new ProvenantError('TIMESTAMP_THRESHOLD_NOT_MET', `${timestamps.length} verified signing times, ${timestampThreshold} required`);
+  }
+  const tsaCount = timestamps.filter((t) => t.source === 'tsa').length;
+  if (tsaCount < tsaThreshold) throw new ProvenantError('TIMESTAMP_THRESHOLD_NOT_MET', `${tsaCount} verified RFC 3161 timestamps, ${tsaThreshold} required`);
+  const times = timestamps.map((t) => t.time);
+
+  let signer: VerifiedSigner;
+  if (leaf) {
+    if (times.length === 0) throw new ProvenantError('CERTIFICATE_CHAIN_INVALID', 'no verified signing time to check the certificate at (need a tlog SET or an RFC 3161 timestamp)');
+    const chain = verifyCertificateChain(leaf, times, trust.certificateAuthorities);
+    const scts = verifyScts(leaf, chain.path[1]!, trust.ctlogs);
+    if (scts < ctlogThreshold) throw new ProvenantError('SCT_MISSING', `${scts} verified SCTs, ${ctlogThreshold} required`);
+    const identity = certificateIdentity(leaf);
+    if (policy.kind === 'identity') matchIdentity(identity, policy);
+    signer = { kind: 'certificate', certificate: leaf.der, notBefore: leaf.notBefore, notAfter: leaf.notAfter, ...identity };
+  } else {
+    for (const t of times) {
+      if (!inRange(trustedKeyWindow, t.getTime())) throw new ProvenantError('PUBLIC_KEY_MISMATCH', `trusted key was not valid at the signing time ${t.toISOString()}`);
+    }
+    signer = { kind: 'publicKey', hint: entity.key.kind === 'publicKey' ? entity.key.hint : undefined };
+  }
+
+  const setTimes = verifiedEntries.flatMap((v) => (v.integratedTime ? [v.integratedTime.getTime()] : []));
+  return {
+    mediaType: entity.mediaType,
+    content: entity.content.kind === 'message' ? 'messageSignature' : 'dsseEnvelope',
+    signer,
+    timestamps,
+    integratedTime: setTimes.length ? new Date(Math.min(...setTimes)) : undefined,
+    tlogEntries: verifiedEntries.map((v) => ({
+      logIndex: v.entry.logIndex.toString(),
+      logId: v.entry.logId.toString('hex'),
+      kind: v.entry.kind,
+      version: v.entry.version,
+      log: v.log.baseUrl,
+    })),
+    artifactDigest: artifact ? `sha256:${artifact.sha256.toString('hex')}` : undefined,
+    dsse: entity.content.kind === 'dsse' ? { payloadType: entity.content.payloadType, payload: entity.content.payload, statement: bound.statement } : undefined,
+  };
+}
