@@ -1,5 +1,6 @@
 import { ProvenantError } from '../../errors.js';
 import { decodeBase64, parseInt64 } from '../encoding.js';
+import { ShapeError } from '../shape.js';
 import { BundleSchema, type TlogEntryJSON } from './schema.js';
 
 /** What was signed: a message signature over an artifact digest, or a DSSE envelope. */
@@ -74,12 +75,13 @@ export function toSignedEntity(input: unknown): SignedEntity {
       throw new ProvenantError('BUNDLE_INVALID', 'bundle is not valid JSON', { cause });
     }
   }
-  const parsed = BundleSchema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    invalid(`bundle does not match the Sigstore bundle schema${issue ? ` at ${issue.path.join('.')}: ${issue.message}` : ''}`);
+  let b: ReturnType<typeof BundleSchema>;
+  try {
+    b = BundleSchema(value, '');
+  } catch (err) {
+    if (err instanceof ShapeError) invalid(`bundle does not match the Sigstore bundle schema: ${err.message}`);
+    throw err;
   }
-  const b = parsed.data;
   const m = MEDIA_TYPE_OLD.exec(b.mediaType) ?? MEDIA_TYPE_NEW.exec(b.mediaType);
   if (!m) throw new ProvenantError('BUNDLE_UNSUPPORTED', `unsupported bundle mediaType ${b.mediaType}`);
   const version = Math.min(Number(m[1]), 3);

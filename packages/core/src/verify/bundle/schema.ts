@@ -1,58 +1,59 @@
-import { z } from 'zod';
+import { arr, int64, obj, opt, str, type Infer } from '../shape.js';
 
 // Sigstore bundle JSON (protobuf JSON mapping of dev.sigstore.bundle.v1.Bundle), v0.1 to v0.3.
 // Byte fields stay base64 strings here; the entity stage decodes them.
 
-const Int64 = z.union([z.string(), z.number()]);
-const Bytes = z.string();
+const X509Cert = obj({ rawBytes: str });
 
-const X509Cert = z.object({ rawBytes: Bytes });
-
-const TlogEntry = z.object({
-  logIndex: Int64,
-  logId: z.object({ keyId: Bytes }),
-  kindVersion: z.object({ kind: z.string(), version: z.string() }),
-  integratedTime: Int64.nullish(),
-  inclusionPromise: z.object({ signedEntryTimestamp: Bytes }).nullish(),
-  inclusionProof: z
-    .object({
-      logIndex: Int64,
-      rootHash: Bytes,
-      treeSize: Int64,
-      hashes: z.array(Bytes),
-      checkpoint: z.object({ envelope: z.string() }).nullish(),
-    })
-    .nullish(),
-  canonicalizedBody: Bytes,
+const TlogEntry = obj({
+  logIndex: int64,
+  logId: obj({ keyId: str }),
+  kindVersion: obj({ kind: str, version: str }),
+  integratedTime: opt(int64),
+  inclusionPromise: opt(obj({ signedEntryTimestamp: str })),
+  inclusionProof: opt(
+    obj({
+      logIndex: int64,
+      rootHash: str,
+      treeSize: int64,
+      hashes: arr(str),
+      checkpoint: opt(obj({ envelope: str })),
+    }),
+  ),
+  canonicalizedBody: str,
 });
-export type TlogEntryJSON = z.infer<typeof TlogEntry>;
+export type TlogEntryJSON = Infer<typeof TlogEntry>;
 
-const VerificationMaterial = z.strictObject({
-  publicKey: z.object({ hint: z.string().nullish() }).nullish(),
-  x509CertificateChain: z.object({ certificates: z.array(X509Cert) }).nullish(),
-  certificate: X509Cert.nullish(),
-  tlogEntries: z.array(TlogEntry).nullish(),
-  timestampVerificationData: z
-    .object({ rfc3161Timestamps: z.array(z.object({ signedTimestamp: Bytes })).nullish() })
-    .nullish(),
-});
+const VerificationMaterial = obj(
+  {
+    publicKey: opt(obj({ hint: opt(str) })),
+    x509CertificateChain: opt(obj({ certificates: arr(X509Cert) })),
+    certificate: opt(X509Cert),
+    tlogEntries: opt(arr(TlogEntry)),
+    timestampVerificationData: opt(obj({ rfc3161Timestamps: opt(arr(obj({ signedTimestamp: str }))) })),
+  },
+  true,
+);
 
-const MessageSignature = z.object({
-  messageDigest: z.object({ algorithm: z.string(), digest: Bytes }).nullish(),
-  signature: Bytes,
+const MessageSignature = obj({
+  messageDigest: opt(obj({ algorithm: str, digest: str })),
+  signature: str,
 });
 
-export const DsseEnvelopeSchema = z.object({
-  payload: Bytes,
-  payloadType: z.string(),
-  signatures: z.array(z.object({ sig: Bytes, keyid: z.string().nullish() })),
+export const DsseEnvelopeSchema = obj({
+  payload: str,
+  payloadType: str,
+  signatures: arr(obj({ sig: str, keyid: opt(str) })),
 });
-export type DsseEnvelopeJSON = z.infer<typeof DsseEnvelopeSchema>;
+export type DsseEnvelopeJSON = Infer<typeof DsseEnvelopeSchema>;
 
-export const BundleSchema = z.strictObject({
-  mediaType: z.string(),
-  verificationMaterial: VerificationMaterial,
-  messageSignature: MessageSignature.nullish(),
-  dsseEnvelope: DsseEnvelopeSchema.nullish(),
-});
-export type BundleJSON = z.infer<typeof BundleSchema>;
+export const BundleSchema = obj(
+  {
+    mediaType: str,
+    verificationMaterial: VerificationMaterial,
+    messageSignature: opt(MessageSignature),
+    dsseEnvelope: opt(DsseEnvelopeSchema),
+  },
+  true,
+);
+export type BundleJSON = Infer<typeof BundleSchema>;

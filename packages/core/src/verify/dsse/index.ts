@@ -24,9 +24,12 @@ export function verifyDsseWithKey(envelope: unknown, publicKey: PublicKeyInput):
       throw new ProvenantError('DSSE_INVALID', 'DSSE envelope is not valid JSON', { cause });
     }
   }
-  const parsed = DsseEnvelopeSchema.safeParse(value);
-  if (!parsed.success) throw new ProvenantError('DSSE_INVALID', 'DSSE envelope does not have payload, payloadType and signatures');
-  const env = parsed.data;
+  let env: ReturnType<typeof DsseEnvelopeSchema>;
+  try {
+    env = DsseEnvelopeSchema(value, '');
+  } catch (err) {
+    throw new ProvenantError('DSSE_INVALID', `DSSE envelope is malformed: ${err instanceof Error ? err.message : String(err)}`);
+  }
   if (env.signatures.length === 0) throw new ProvenantError('DSSE_SIGNATURE_INVALID', 'DSSE envelope has no signatures');
   const key = loadPublicKey(publicKey);
   const payload = decodeBase64(env.payload, 'DSSE_INVALID', 'DSSE payload');

@@ -2,6 +2,7 @@ import { createPublicKey, KeyObject } from 'node:crypto';
 import { ProvenantError } from '../../errors.js';
 import { decodeBase64 } from '../encoding.js';
 import { cachedCertificate, type Certificate } from '../key/x509.js';
+import { ShapeError } from '../shape.js';
 import { TrustedRootSchema, type CertificateAuthorityJSON, type TransparencyLogInstanceJSON } from './schema.js';
 
 /** Milliseconds since the epoch, inclusive bounds; unbounded ends are ±Infinity. */
@@ -78,11 +79,13 @@ export function loadTrustedRoot(json: unknown, options: LoadTrustedRootOptions =
       throw new ProvenantError('TRUSTED_ROOT_INVALID', 'trusted root is not valid JSON', { cause });
     }
   }
-  const parsed = TrustedRootSchema.safeParse(value);
-  if (!parsed.success) {
-    throw new ProvenantError('TRUSTED_ROOT_INVALID', `trusted root does not match the TrustedRoot schema: ${parsed.error.issues[0]?.message ?? ''}`);
+  let root: ReturnType<typeof TrustedRootSchema>;
+  try {
+    root = TrustedRootSchema(value, '');
+  } catch (err) {
+    if (err instanceof ShapeError) throw new ProvenantError('TRUSTED_ROOT_INVALID', `trusted root does not match the TrustedRoot schema: ${err.message}`);
+    throw err;
   }
-  const root = parsed.data;
   if (!/^application\/vnd\.dev\.sigstore\.trustedroot(\+json;version=0\.[12]|\.v0\.[12]\+json)$/.test(root.mediaType)) {
     throw new ProvenantError('TRUSTED_ROOT_INVALID', `unsupported trusted root mediaType ${root.mediaType}`);
   }

@@ -1,37 +1,33 @@
-import { z } from 'zod';
+import { arr, obj, opt, str, type Infer } from '../shape.js';
 
 // Sigstore TrustedRoot JSON (dev.sigstore.trustroot.v1.TrustedRoot, protobuf JSON mapping).
 
-const TimeRange = z.object({ start: z.string().optional(), end: z.string().optional() });
+const TimeRange = obj({ start: opt(str), end: opt(str) });
 
-const TransparencyLogInstance = z.object({
-  baseUrl: z.string(),
-  hashAlgorithm: z.string().optional(),
-  publicKey: z.object({
-    rawBytes: z.string().optional(),
-    keyDetails: z.string().optional(),
-    validFor: TimeRange.optional(),
-  }),
-  logId: z.object({ keyId: z.string() }),
-  checkpointKeyId: z.object({ keyId: z.string() }).optional(),
-  operator: z.string().optional(),
+const TransparencyLogInstance = obj({
+  baseUrl: str,
+  hashAlgorithm: opt(str),
+  publicKey: obj({ rawBytes: opt(str), keyDetails: opt(str), validFor: opt(TimeRange) }),
+  logId: obj({ keyId: str }),
+  checkpointKeyId: opt(obj({ keyId: str })),
+  operator: opt(str),
 });
 
-const CertificateAuthority = z.object({
-  subject: z.object({ organization: z.string().optional(), commonName: z.string().optional() }).optional(),
-  uri: z.string().optional(),
-  certChain: z.object({ certificates: z.array(z.object({ rawBytes: z.string() })) }),
-  validFor: TimeRange.optional(),
-  operator: z.string().optional(),
+const CertificateAuthority = obj({
+  subject: opt(obj({ organization: opt(str), commonName: opt(str) })),
+  uri: opt(str),
+  certChain: obj({ certificates: arr(obj({ rawBytes: str })) }),
+  validFor: opt(TimeRange),
+  operator: opt(str),
 });
 
-export const TrustedRootSchema = z.object({
-  mediaType: z.string(),
-  tlogs: z.array(TransparencyLogInstance).optional(),
-  certificateAuthorities: z.array(CertificateAuthority).optional(),
-  ctlogs: z.array(TransparencyLogInstance).optional(),
-  timestampAuthorities: z.array(CertificateAuthority).optional(),
+export const TrustedRootSchema = obj({
+  mediaType: str,
+  tlogs: opt(arr(TransparencyLogInstance)),
+  certificateAuthorities: opt(arr(CertificateAuthority)),
+  ctlogs: opt(arr(TransparencyLogInstance)),
+  timestampAuthorities: opt(arr(CertificateAuthority)),
 });
-export type TrustedRootJSON = z.infer<typeof TrustedRootSchema>;
-export type TransparencyLogInstanceJSON = z.infer<typeof TransparencyLogInstance>;
-export type CertificateAuthorityJSON = z.infer<typeof CertificateAuthority>;
+export type TrustedRootJSON = Infer<typeof TrustedRootSchema>;
+export type TransparencyLogInstanceJSON = Infer<typeof TransparencyLogInstance>;
+export type CertificateAuthorityJSON = Infer<typeof CertificateAuthority>;

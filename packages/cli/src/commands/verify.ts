@@ -1,0 +1,192 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import type { ProvenantErrorCode } from '@provenant/core/errors';
+import type { ArtifactInput, IdentityPolicy, VerificationPolicy, VerificationResult } from '@provenant/core/verify';
+import { EXIT, reportError, type CliIO, type ExitCode, type GlobalArgs } from '../io.js';
+import type { CommandModule } from './types.js';
+
+/** Options shared by `verify` and `verify-bundle` (the sigstore-conformance client protocol). */
+export interface BundleVerifyArgs {
+  bundle?: string | undefined;
+  certificateIdentity?: string | undefined;
+  certificateIdentityRegexp?: string | undefined;
+  certificateOidcIssuer?: string | undefined;
+  certificateGithubWorkflowRepository?: string | undefined;
+  certificateGithubWorkflowRef?: string | undefined;
+  certificateGithubWorkflowTrigger?: string | undefined;
+  certificateGithubWorkflowSha?: string | undefined;
+  certificateGithubWorkflowName?: string | undefined;
+  key?: string | undefined;
+  trustedRoot?: string | undefined;
+  staging?: boolean | undefined;
+}
+
+const BUNDLE_LIMIT = 64 * 1024 * 1024;
+const TRUSTED_ROOT_LIMIT = 16 * 1024 * 1024;
+// Larger artifacts are hashed while streaming and verified by digest instead of read into memory.
+const IN_MEMORY_ARTIFACT_LIMIT = 256 * 1024 * 1024;
+const DIGEST_ARG = /^sha256:[0-9a-f]{64}$/;
+
+// Codes that mean "the inputs could not be used" (exit 1/2), not "the bundle failed verification" (exit 3).
+const INPUT_ERRORS: ReadonlySet<ProvenantErrorCode> = new Set<ProvenantErrorCode>([
+  'USAGE',
+  'INVALID_ARGUMENT',
+  'FILE_NOT_FOUND',
+  'FILE_UNREADABLE',
+  'FILE_TOO_LARGE',
+  'IO_ERROR',
+  'TRUSTED_ROOT_INVALID',
+  'KEY_INVALID',
+  'KEY_UNSUPPORTED',
+  'POLICY_REGEX_INVALID',
+  'DIGEST_INVALID',
+  'INTERNAL',
+]);
+
+async function readLimited(path: string, limit: number, what: string): Promise<Buffer> {
+  const { ProvenantError } = await import('@provenant/core/errors');
+  try {
+    const s = await stat(path);
+    if (!s.isFile()) throw new ProvenantError('FILE_UNREADABLE', `${what} ${path} is not a file`);
+    if (s.size > limit) throw new ProvenantError('FILE_TOO_LARGE', `${what} ${path} is larger than ${limit} bytes`);
+    return await readFile(path);
+  } catch (err) {
+    if (err instanceof ProvenantError) throw err;
+    const code = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE';
+    throw new ProvenantError(code, `cannot read ${what} ${path}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** FILE_OR_DIGEST per the client protocol: a `sha256:<hex>` that is not a path on disk is a digest. */
+async function readArtifact(arg: string): Promise<ArtifactInput> {
+  const { ProvenantError } = await import('@provenant/core/errors');
+  let size: number | undefined;
+  try {
+    size = (await stat(arg)).size;
+  } catch {
+    size = undefined;
+  }
+  if (size === undefined) {
+    if (DIGEST_ARG.test(arg)) return { digest: arg };
+    throw new ProvenantError('FILE_NOT_FOUND', `artifact ${arg} does not exist (and is not a sha256:<hex> digest)`);
+  }
+  if (size <= IN_MEMORY_ARTIFACT_LIMIT) return { data: await readLimited(arg, IN_MEMORY_ARTIFACT_LIMIT, 'artifact') };
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(arg)) hash.update(chunk as Buffer);
+  return { digest: `sha256:${hash.digest('hex')}` };
+}
+
+/** Builds the verification policy from the flags: a key, or a certificate identity and issuer. */
+async function policyFromArgs(args: BundleVerifyArgs): Promise<VerificationPolicy> {
+  const { ProvenantError } = await import('@provenant/core/errors');
+  const identityGiven = args.certificateIdentity !== undefined || args.certificateIdentityRegexp !== undefined;
+  if (args.key !== undefined) {
+    if (identityGiven || args.certificateOidcIssuer !== undefined) throw new ProvenantError('USAGE', '--key cannot be combined with --certificate-identity/--certificate-oidc-issuer');
+    return { kind: 'key', publicKey: await readLimited(args.key, 1024 * 1024, 'public key') };
+  }
+  if (!identityGiven || args.certificateOidcIssuer === undefined) {
+    throw new ProvenantError('USAGE', 'pass --key, or --certificate-identity (or --certificate-identity-regexp) together with --certificate-oidc-issuer');
+  }
+  if (args.certificateIdentity !== undefined && args.certificateIdentityRegexp !== undefined) {
+    throw new ProvenantError('USAGE', 'pass either --certificate-identity or --certificate-identity-regexp, not both');
+  }
+  const extensions: NonNullable<IdentityPolicy['extensions']> = {};
+  if (args.certificateGithubWorkflowRepository !== undefined) extensions.githubWorkflowRepository = args.certificateGithubWorkflowRepository;
+  if (args.certificateGithubWorkflowRef !== undefined) extensions.githubWorkflowRef = args.certificateGithubWorkflowRef;
+  if (args.certificateGithubWorkflowTrigger !== undefined) extensions.githubWorkflowTrigger = args.certificateGithubWorkflowTrigger;
+  if (args.certificateGithubWorkflowSha !== undefined) extensions.githubWorkflowSha = args.certificateGithubWorkflowSha;
+  if (args.certificateGithubWorkflowName !== undefined) extensions.githubWorkflowName = args.certificateGithubWorkflowName;
+  return {
+    kind: 'identity',
+    issuer: args.certificateOidcIssuer,
+    ...(args.certificateIdentity !== undefined ? { subjectAlternativeName: args.certificateIdentity } : {}),
+    ...(args.certificateIdentityRegexp !== undefined ? { subjectAlternativeNameRegExp: args.certificateIdentityRegexp } : {}),
+    ...(Object.keys(extensions).length ? { extensions } : {}),
+  };
+}
+
+function report(result: VerificationResult, artifact: string): Record<string, unknown> {
+  const s = result.signer;
+  return {
+    ok: true,
+    artifact,
+    artifactDigest: result.artifactDigest,
+    mediaType: result.mediaType,
+    content: result.content,
+    signer:
+      s.kind === 'certificate'
+        ? { kind: s.kind, subjectAlternativeNames: s.subjectAlternativeNames, issuer: s.issuer, extensions: s.extensions, notBefore: s.notBefore, notAfter: s.notAfter }
+        : s,
+    integratedTime: result.integratedTime,
+    timestamps: result.timestamps,
+    tlogEntries: result.tlogEntries,
+    ...(result.dsse ? { payloadType: result.dsse.payloadType, statement: result.dsse.statement } : {}),
+  };
+}
+
+/**
+ * Verifies one artifact against one Sigstore bundle: exit 0 when valid, 3 when verification fails,
+ * 1/2 when the inputs themselves cannot be used.
+ */
+export async function runBundleVerification(artifactArg: string, args: BundleVerifyArgs & GlobalArgs, io: CliIO): Promise<ExitCode> {
+  const { ProvenantError } = await import('@provenant/core/errors');
+  try {
+    if (args.bundle === undefined) throw new ProvenantError('USAGE', '--bundle FILE is required');
+    const trustedRootPath = args.trustedRoot ?? process.env.PROVENANT_TRUSTED_ROOT;
+    if (trustedRootPath === undefined) {
+      // Trust material is always explicit: nothing is fetched, not even for --staging.
+      throw new ProvenantError('USAGE', 'pass --trusted-root FILE (or set PROVENANT_TRUSTED_ROOT): provenant never fetches trust material');
+    }
+    const policy = await policyFromArgs(args);
+    const [bundle, rootJson, artifact, verify] = await Promise.all([
+      readLimited(args.bundle, BUNDLE_LIMIT, 'bundle'),
+      readLimited(trustedRootPath, TRUSTED_ROOT_LIMIT, 'trusted root'),
+      readArtifact(artifactArg),
+      import('@provenant/core/verify'),
+    ]);
+    const trust = verify.loadTrustedRoot(rootJson);
+    const result = verify.verifyBundle(bundle, artifact, policy, trust);
+    if (args.json) io.out(JSON.stringify(report(result, artifactArg)) + '\n');
+    else if (!args.quiet) io.err(`verified ${artifactArg} against ${args.bundle}\n`);
+    return EXIT.OK;
+  } catch (err) {
+    if (err instanceof ProvenantError && !INPUT_ERRORS.has(err.code)) {
+      if (args.json) io.out(JSON.stringify({ ok: false, error: err.toJSON() }) + '\n');
+      io.err(`provenant: verification failed [${err.code}]: ${err.message}\n`);
+      return EXIT.DENIED;
+    }
+    return reportError(io, err, args.json);
+  }
+}
+
+/** The flags of the bundle flow, shared with `verify-bundle`. */
+export function bundleOptions<T>(y: import('yargs').Argv<T>) {
+  return y
+    .option('bundle', { type: 'string', describe: 'Sigstore bundle to verify' })
+    .option('certificate-identity', { type: 'string', describe: 'exact expected SAN of the signing certificate' })
+    .option('certificate-identity-regexp', { type: 'string', describe: 'regular expression the whole SAN must match (anchored)' })
+    .option('certificate-oidc-issuer', { type: 'string', describe: 'exact expected OIDC issuer of the signing certificate' })
+    .option('certificate-github-workflow-repository', { type: 'string', describe: 'expected GitHub workflow repository (Fulcio extension)' })
+    .option('certificate-github-workflow-ref', { type: 'string', describe: 'expected GitHub workflow ref (Fulcio extension)' })
+    .option('certificate-github-workflow-trigger', { type: 'string', describe: 'expected GitHub workflow trigger (Fulcio extension)' })
+    .option('certificate-github-workflow-sha', { type: 'string', describe: 'expected GitHub workflow commit (Fulcio extension)' })
+    .option('certificate-github-workflow-name', { type: 'string', describe: 'expected GitHub workflow name (Fulcio extension)' })
+    .option('key', { type: 'string', describe: 'PEM public key for key-signed bundles' })
+    .option('trusted-root', { type: 'string', describe: 'Sigstore TrustedRoot JSON (default: $PROVENANT_TRUSTED_ROOT)' });
+}
+
+interface VerifyArgs extends BundleVerifyArgs {
+  target: string;
+}
+
+const mod: CommandModule<VerifyArgs> = {
+  command: 'verify <target>',
+  describe: 'verify a file against a Sigstore bundle, by key or by certificate identity',
+  builder: (y) => bundleOptions(y).positional('target', { type: 'string', demandOption: true, describe: 'the artifact file, or sha256:<hex>' }) as never,
+  handler: async (args, io) => {
+    // One branch per way of deciding; a `--policy FILE` branch (verifier engineer) goes here, before the bundle flow.
+    return runBundleVerification(args.target, args, io);
+  },
+};
+export const { command, describe, builder, handler } = mod;
