@@ -1,7 +1,15 @@
 import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
 
 /** The digest a Sigstore key of this type signs with (Ed25519 signs the message itself). */
+const hashByKey = new WeakMap<KeyObject, string | null>();
+
 export function defaultHashFor(key: KeyObject): string | null {
+  let h = hashByKey.get(key);
+  if (h === undefined) hashByKey.set(key, (h = hashFor(key)));
+  return h;
+}
+
+function hashFor(key: KeyObject): string | null {
   switch (key.asymmetricKeyType) {
     case 'ed25519':
     case 'ed448':

@@ -27,6 +27,11 @@ export interface VerifyOptions {
   timestampThreshold?: number;
   /** Verified RFC 3161 timestamps required (default 0). */
   tsaThreshold?: number;
+  /**
+   * Remember signing-certificate signature checks by exact certificate bytes (bounded, default true):
+   * the same bundle is verified again and again by deploy gates. Off re-checks every time.
+   */
+  memoizeCertificateChecks?: boolean;
 }
 
 export interface VerifiedTimestamp {
@@ -198,7 +203,7 @@ export function verifyBundle(bundle: unknown, artifactInput: ArtifactInput, poli
   let signer: VerifiedSigner;
   if (leaf) {
     if (times.length === 0) throw new ProvenantError('CERTIFICATE_CHAIN_INVALID', 'no verified signing time to check the certificate at (need a tlog SET or an RFC 3161 timestamp)');
-    const chain = verifyCertificateChain(leaf, times, trust.certificateAuthorities);
+    const chain = verifyCertificateChain(leaf, times, trust.certificateAuthorities, options.memoizeCertificateChecks ?? true);
     const scts = verifyScts(leaf, chain.path[1]!, trust.ctlogs);
     if (scts < ctlogThreshold) throw new ProvenantError('SCT_MISSING', `${scts} verified SCTs, ${ctlogThreshold} required`);
     const identity = certificateIdentity(leaf);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ProvenantError } from '../../errors.js';
 import { inRange, type CertAuthority } from '../trust/material.js';
 import type { Certificate } from './x509.js';
@@ -5,12 +6,31 @@ import type { Certificate } from './x509.js';
 // Results of CA-to-CA signature checks inside trusted chains, by certificate object (parsed once per bytes).
 const trustedLinkCache = new WeakMap<Certificate, WeakMap<Certificate, boolean>>();
 
-export function issuedBy(child: Certificate, issuer: Certificate, cacheable: boolean): boolean {
+// Signing certificates whose signature an issuer already verified, by exact DER bytes: a deploy gate sees the
+// same bundle (and one signing certificate covers several bundles) many times. Bounded; positives only.
+const leafMemo = new WeakMap<Certificate, Map<string, true>>();
+const LEAF_MEMO_LIMIT = 4096;
+
+function leafVerifiedBy(leaf: Certificate, issuer: Certificate, memo: boolean): boolean {
+  if (!memo) return leaf.verifiedBy(issuer);
+  let m = leafMemo.get(issuer);
+  if (!m) leafMemo.set(issuer, (m = new Map()));
+  const key = createHash('sha256').update(leaf.der).digest('base64');
+  if (m.has(key)) return true;
+  const ok = leaf.verifiedBy(issuer);
+  if (ok) {
+    if (m.size >= LEAF_MEMO_LIMIT) m.delete(m.keys().next().value!);
+    m.set(key, true);
+  }
+  return ok;
+}
+
+export function issuedBy(child: Certificate, issuer: Certificate, cacheable: boolean, memo = true): boolean {
   if (!child.issuer.equals(issuer.subject)) return false;
   const aki = child.authorityKeyId;
   const ski = issuer.subjectKeyId;
   if (aki && ski && !aki.equals(ski)) return false;
-  if (!cacheable) return child.verifiedBy(issuer);
+  if (!cacheable) return leafVerifiedBy(child, issuer, memo);
   let m = trustedLinkCache.get(child);
   if (!m) trustedLinkCache.set(child, (m = new WeakMap()));
   let ok = m.get(issuer);
@@ -25,11 +45,11 @@ export interface ChainResult {
 }
 
 /** Builds leaf -> ... -> anchor inside one CA's chain, checking signatures, CA flags and path lengths. */
-function pathWithin(leaf: Certificate, ca: CertAuthority): Certificate[] | undefined {
+function pathWithin(leaf: Certificate, ca: CertAuthority, memo: boolean): Certificate[] | undefined {
   const path = [leaf];
   let current = leaf;
   for (let depth = 0; depth <= ca.chain.length; depth++) {
-    const issuer = ca.chain.find((c) => c !== current && issuedBy(current, c, current !== leaf));
+    const issuer = ca.chain.find((c) => c !== current && issuedBy(current, c, current !== leaf, memo));
     if (!issuer) {
       // The walk ends at a trusted certificate (a self-signed root or the last listed anchor).
       return current !== leaf && ca.chain.includes(current) ? path : undefined;
@@ -48,12 +68,14 @@ function pathWithin(leaf: Certificate, ca: CertAuthority): Certificate[] | undef
  * Verifies the signing certificate chains to a trusted CA, and that every certificate on the path and the
  * CA's validity window cover each verified signing time (never the wall clock).
  */
-export function verifyCertificateChain(leaf: Certificate, times: readonly Date[], cas: readonly CertAuthority[]): ChainResult {
+export function verifyCertificateChain(leaf: Certificate, times: readonly Date[], cas: readonly CertAuthority[], memo = true): ChainResult {
   let chainedButOutOfWindow = false;
-  for (const authority of cas) {
-    const path = pathWithin(leaf, authority);
+  // CAs whose window covers every signing time first: the expensive signature check runs once when it can.
+  const inWindow = (a: CertAuthority): boolean => times.every((t) => inRange(a.validFor, t.getTime()));
+  for (const authority of [...cas.filter(inWindow), ...cas.filter((a) => !inWindow(a))]) {
+    const path = pathWithin(leaf, authority, memo);
     if (!path) continue;
-    if (!times.every((t) => inRange(authority.validFor, t.getTime()))) {
+    if (!inWindow(authority)) {
       chainedButOutOfWindow = true;
       continue;
     }

@@ -102,7 +102,7 @@ export class Certificate {
   get publicKey(): KeyObject {
     if (!this.key) {
       try {
-        this.key = createPublicKey({ key: this.spki, format: 'der', type: 'spki' });
+        this.key = spkiToKey(this.spki);
       } catch (cause) {
         throw new ProvenantError('KEY_UNSUPPORTED', 'certificate public key cannot be loaded', { cause });
       }
@@ -183,6 +183,31 @@ export class Certificate {
     const exts = encodeTlv(0xa3, encodeTlv(TAG.SEQUENCE, Buffer.concat(kept)));
     return encodeTlv(TAG.SEQUENCE, Buffer.concat([this.tbsHead, exts]));
   }
+}
+
+const OID_EC_PUBLIC_KEY = '1.2.840.10045.2.1';
+const OID_P256 = '1.2.840.10045.3.1.7';
+
+/**
+ * Loads an SPKI key. P-256 keys (every Fulcio leaf) go through JWK import, which skips OpenSSL's
+ * decoder framework and is about twice as fast as DER import; anything else is imported as DER.
+ */
+export function spkiToKey(spki: Buffer): KeyObject {
+  try {
+    const r = new DerReader(spki, 'KEY_INVALID', 'public key');
+    const [alg, bits] = r.children(r.expect(r.root(), TAG.SEQUENCE, 'SubjectPublicKeyInfo'));
+    const [algOid, params] = r.children(r.expect(alg, TAG.SEQUENCE, 'AlgorithmIdentifier'));
+    const point = r.content(r.expect(bits, TAG.BIT_STRING, 'subjectPublicKey'));
+    if (params && r.oid(algOid!) === OID_EC_PUBLIC_KEY && params.tag === TAG.OID && r.oid(params) === OID_P256 && point.length === 66 && point[0] === 0 && point[1] === 4) {
+      return createPublicKey({
+        key: { kty: 'EC', crv: 'P-256', x: point.subarray(2, 34).toString('base64url'), y: point.subarray(34, 66).toString('base64url') },
+        format: 'jwk',
+      });
+    }
+  } catch {
+    // fall through to the DER import, which reports the real problem
+  }
+  return createPublicKey({ key: spki, format: 'der', type: 'spki' });
 }
 
 // Parsed trust-root certificates, by DER bytes: parsing and key loading happen once per process.
