@@ -1,0 +1,34 @@
+import { ProvenantError } from '@provenant/core/errors';
+
+/** What is being decided on: always pinned by digest; the ref or URI is what policies match. */
+export type Subject =
+  | { readonly kind: 'image'; readonly ref: string; readonly digest: string }
+  | { readonly kind: 'artifact'; readonly uri: string; readonly digest: string };
+
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+export function checkSubject(subject: Subject): void {
+  if (!DIGEST.test(subject.digest)) throw new ProvenantError('DIGEST_INVALID', `subject digest must be sha256:<64 lowercase hex>, got ${subject.digest}`);
+}
+
+/**
+ * The name an image policy glob matches: `registry/repository`, without tag or digest, with Docker Hub
+ * names normalized (`alpine` → `docker.io/library/alpine`) so a policy cannot be sidestepped by spelling.
+ */
+export function imageName(ref: string): string {
+  let rest = ref;
+  const at = rest.indexOf('@');
+  if (at >= 0) rest = rest.slice(0, at);
+  const slash = rest.lastIndexOf('/');
+  const colon = rest.lastIndexOf(':');
+  if (colon > slash) rest = rest.slice(0, colon);
+  const first = rest.split('/')[0] ?? '';
+  const hasRegistry = rest.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
+  if (hasRegistry) return first === 'index.docker.io' ? `docker.io${rest.slice(first.length)}` : rest;
+  return rest.includes('/') ? `docker.io/${rest}` : `docker.io/library/${rest}`;
+}
+
+/** The string a subject is matched and reported by. */
+export function subjectName(subject: Subject): string {
+  return subject.kind === 'image' ? imageName(subject.ref) : subject.uri;
+}
