@@ -8,7 +8,12 @@ export function decodeBase64(value: string, code: ProvenantErrorCode, what: stri
   // MIME-style line breaks occur in the wild (openssl | base64) and every protobuf JSON reader skips them.
   if (value.includes('\n')) value = value.replace(/\r?\n/g, '');
   if (!BASE64.test(value)) throw new ProvenantError(code, `${what} is not valid base64`);
-  return Buffer.from(value, 'base64');
+  const bytes = Buffer.from(value, 'base64');
+  // Canonical encodings only: nonzero padding bits would let different texts stand for the same bytes.
+  let std = value.replace(/-/g, '+').replace(/_/g, '/');
+  if (std.length % 4) std += '='.repeat(4 - (std.length % 4));
+  if (bytes.toString('base64') !== std) throw new ProvenantError(code, `${what} is not canonical base64`);
+  return bytes;
 }
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

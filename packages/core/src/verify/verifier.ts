@@ -11,7 +11,7 @@ import { verifyScts } from './key/sct.js';
 import { Certificate, OID } from './key/x509.js';
 import { checkIdentityPolicyShape, matchIdentity, type VerificationPolicy } from './policy.js';
 import { verifyTimestamp } from './timestamp/tsa.js';
-import { verifyTlogEntries, type VerifiedTlogEntry } from './tlog/index.js';
+import { verifyTlogBodies, verifyTlogInclusion, type VerifiedTlogEntry } from './tlog/index.js';
 import { inRange, loadPublicKey, type TrustMaterial } from './trust/material.js';
 
 /** The artifact a bundle is checked against: its bytes, or its digest as `sha256:<hex>`; null for DSSE bundles checked on their own. */
@@ -173,17 +173,11 @@ export function verifyBundle(bundle: unknown, artifactInput: ArtifactInput, poli
     }
   }
 
-  const bound = verifyContentSignature(entity.content, artifact, key);
-
-  const verifiedEntries: VerifiedTlogEntry[] = verifyTlogEntries(entity.tlogEntries, trust.tlogs, {
-    content: entity.content,
-    artifactDigest: bound.digest,
-    signer: { certificate: leaf?.der, spki: leaf ? leaf.spki : key.export({ format: 'der', type: 'spki' }) },
-  });
+  // 1. Signing times: transparency-log inclusion (SET, or inclusion proof + signed checkpoint) and RFC 3161 tokens.
+  const verifiedEntries: VerifiedTlogEntry[] = verifyTlogInclusion(entity.tlogEntries, trust.tlogs);
   if (verifiedEntries.length < tlogThreshold) {
     throw new ProvenantError('TLOG_THRESHOLD_NOT_MET', `${verifiedEntries.length} verified transparency-log entries, ${tlogThreshold} required`);
   }
-
   const timestamps: VerifiedTimestamp[] = [];
   for (const v of verifiedEntries) if (v.integratedTime) timestamps.push({ source: 'tlog', time: v.integratedTime });
   const seenTokens = new Set<string>();
@@ -200,14 +194,15 @@ export function verifyBundle(bundle: unknown, artifactInput: ArtifactInput, poli
   if (tsaCount < tsaThreshold) throw new ProvenantError('TIMESTAMP_THRESHOLD_NOT_MET', `${tsaCount} verified RFC 3161 timestamps, ${tsaThreshold} required`);
   const times = timestamps.map((t) => t.time);
 
+  // 2. The signing key at those times: certificate chain to a trusted CA and SCTs, or a trusted key's window.
   let signer: VerifiedSigner;
+  let identity: CertificateIdentity | undefined;
   if (leaf) {
     if (times.length === 0) throw new ProvenantError('CERTIFICATE_CHAIN_INVALID', 'no verified signing time to check the certificate at (need a tlog SET or an RFC 3161 timestamp)');
     const chain = verifyCertificateChain(leaf, times, trust.certificateAuthorities, options.memoizeCertificateChecks ?? true);
     const scts = verifyScts(leaf, chain.path[1]!, trust.ctlogs);
     if (scts < ctlogThreshold) throw new ProvenantError('SCT_MISSING', `${scts} verified SCTs, ${ctlogThreshold} required`);
-    const identity = certificateIdentity(leaf);
-    if (policy.kind === 'identity') matchIdentity(identity, policy);
+    identity = certificateIdentity(leaf);
     signer = { kind: 'certificate', certificate: leaf.der, notBefore: leaf.notBefore, notAfter: leaf.notAfter, ...identity };
   } else {
     for (const t of times) {
@@ -215,6 +210,19 @@ export function verifyBundle(bundle: unknown, artifactInput: ArtifactInput, poli
     }
     signer = { kind: 'publicKey', hint: entity.key.kind === 'publicKey' ? entity.key.hint : undefined };
   }
+
+  // 3. The signature over the artifact (or the DSSE envelope), bound to the artifact given.
+  const bound = verifyContentSignature(entity.content, artifact, key);
+
+  // 4. Every log entry records this very signature, content and signer.
+  verifyTlogBodies(verifiedEntries, {
+    content: entity.content,
+    artifactDigest: bound.digest,
+    signer: { certificate: leaf?.der, spki: leaf ? leaf.spki : key.export({ format: 'der', type: 'spki' }) },
+  });
+
+  // 5. Identity policy, last: everything it reads has been verified.
+  if (identity && policy.kind === 'identity') matchIdentity(identity, policy);
 
   const setTimes = verifiedEntries.flatMap((v) => (v.integratedTime ? [v.integratedTime.getTime()] : []));
   return {

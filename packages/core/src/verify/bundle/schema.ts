@@ -1,59 +1,59 @@
 import { arr, int64, obj, opt, str, type Infer } from '../shape.js';
 
 // Sigstore bundle JSON (protobuf JSON mapping of dev.sigstore.bundle.v1.Bundle), v0.1 to v0.3.
-// Byte fields stay base64 strings here; the entity stage decodes them.
+// Byte fields stay base64 strings here; the entity stage decodes them. Every object is strict: an unknown
+// (or misspelt) field is a denial, never silently dropped.
+const strictObj: typeof obj = (shape) => obj(shape, true);
 
-const X509Cert = obj({ rawBytes: str });
+const X509Cert = strictObj({ rawBytes: str });
 
-const TlogEntry = obj({
+const TlogEntry = strictObj({
   logIndex: int64,
-  logId: obj({ keyId: str }),
-  kindVersion: obj({ kind: str, version: str }),
+  logId: strictObj({ keyId: str }),
+  kindVersion: strictObj({ kind: str, version: str }),
   integratedTime: opt(int64),
-  inclusionPromise: opt(obj({ signedEntryTimestamp: str })),
+  inclusionPromise: opt(strictObj({ signedEntryTimestamp: str })),
   inclusionProof: opt(
-    obj({
+    strictObj({
       logIndex: int64,
       rootHash: str,
       treeSize: int64,
       hashes: arr(str),
-      checkpoint: opt(obj({ envelope: str })),
+      checkpoint: opt(strictObj({ envelope: str })),
     }),
   ),
   canonicalizedBody: str,
 });
 export type TlogEntryJSON = Infer<typeof TlogEntry>;
 
-const VerificationMaterial = obj(
+const VerificationMaterial = strictObj(
   {
-    publicKey: opt(obj({ hint: opt(str) })),
-    x509CertificateChain: opt(obj({ certificates: arr(X509Cert) })),
+    publicKey: opt(strictObj({ hint: opt(str) })),
+    x509CertificateChain: opt(strictObj({ certificates: arr(X509Cert) })),
     certificate: opt(X509Cert),
     tlogEntries: opt(arr(TlogEntry)),
-    timestampVerificationData: opt(obj({ rfc3161Timestamps: opt(arr(obj({ signedTimestamp: str }))) })),
+    timestampVerificationData: opt(strictObj({ rfc3161Timestamps: opt(arr(strictObj({ signedTimestamp: str }))) })),
   },
-  true,
 );
 
-const MessageSignature = obj({
-  messageDigest: opt(obj({ algorithm: str, digest: str })),
+const MessageSignature = strictObj({
+  messageDigest: opt(strictObj({ algorithm: str, digest: str })),
   signature: str,
 });
 
-export const DsseEnvelopeSchema = obj({
+export const DsseEnvelopeSchema = strictObj({
   payload: str,
   payloadType: str,
-  signatures: arr(obj({ sig: str, keyid: opt(str) })),
+  signatures: arr(strictObj({ sig: str, keyid: opt(str) })),
 });
 export type DsseEnvelopeJSON = Infer<typeof DsseEnvelopeSchema>;
 
-export const BundleSchema = obj(
+export const BundleSchema = strictObj(
   {
     mediaType: str,
     verificationMaterial: VerificationMaterial,
     messageSignature: opt(MessageSignature),
     dsseEnvelope: opt(DsseEnvelopeSchema),
   },
-  true,
 );
 export type BundleJSON = Infer<typeof BundleSchema>;

@@ -1,5 +1,5 @@
 import { ProvenantError } from '../../errors.js';
-import { bytesEqual } from '../encoding.js';
+import { bytesEqual, decodeBase64 } from '../encoding.js';
 import { verifySignature } from '../crypto.js';
 import type { LogAuthority } from '../trust/material.js';
 
@@ -35,7 +35,7 @@ function parseSignedNote(envelope: string): { text: string; signatures: NoteSign
     .map((line) => {
       const m = SIGNATURE_LINE.exec(line);
       if (!m) invalid('has a malformed signature line');
-      const raw = Buffer.from(m[2]!, 'base64');
+      const raw = decodeBase64(m[2]!, 'TLOG_CHECKPOINT_INVALID', 'checkpoint signature');
       if (raw.length < 5) invalid('has a signature too short to hold a key hint');
       return { name: m[1]!, keyHint: raw.subarray(0, 4), signature: raw.subarray(4) };
     });
@@ -50,7 +50,7 @@ function parseCheckpointBody(text: string): Checkpoint {
   if (!origin) invalid('has no origin line');
   if (!size || !/^(0|[1-9][0-9]{0,19})$/.test(size)) invalid('has no valid tree size line');
   if (!root || !/^[A-Za-z0-9+/]+={0,2}$/.test(root)) invalid('has no valid root hash line');
-  const rootHash = Buffer.from(root, 'base64');
+  const rootHash = decodeBase64(root, 'TLOG_CHECKPOINT_INVALID', 'checkpoint root hash');
   if (rootHash.length !== 32) invalid('root hash is not 32 bytes');
   return { origin, size: BigInt(size), rootHash };
 }

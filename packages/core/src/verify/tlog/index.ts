@@ -43,8 +43,8 @@ function verifyInclusionOf(entry: TlogEntry, log: LogAuthority): void {
   }
 }
 
-/** Verifies every tlog entry of a bundle (all must pass) and returns them, without duplicates. */
-export function verifyTlogEntries(entries: readonly TlogEntry[], tlogs: readonly LogAuthority[], exp: BodyExpectations): VerifiedTlogEntry[] {
+/** Verifies every tlog entry of a bundle is in its log (all must pass) and returns them, rejecting duplicates. */
+export function verifyTlogInclusion(entries: readonly TlogEntry[], tlogs: readonly LogAuthority[]): VerifiedTlogEntry[] {
   const seen = new Set<string>();
   const out: VerifiedTlogEntry[] = [];
   for (const entry of entries) {
@@ -53,8 +53,12 @@ export function verifyTlogEntries(entries: readonly TlogEntry[], tlogs: readonly
     seen.add(id);
     const log = findLog(entry, tlogs);
     verifyInclusionOf(entry, log);
-    verifyTlogBody(entry, exp);
     out.push({ entry, log, integratedTime: entry.signedEntryTimestamp ? new Date(Number(entry.integratedTime) * 1000) : undefined });
   }
   return out;
+}
+
+/** Checks that every (included) entry records exactly this bundle's signature, content and signer. */
+export function verifyTlogBodies(entries: readonly VerifiedTlogEntry[], exp: BodyExpectations): void {
+  for (const v of entries) verifyTlogBody(v.entry, exp);
 }
