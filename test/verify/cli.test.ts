@@ -1,0 +1,118 @@
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main, type CliIO } from '@provenant/cli';
+import { vectorsDir } from '../vectors.js';
+
+function captureIO(): CliIO & { stdout: string; stderr: string } {
+  const io = {
+    stdout: '',
+    stderr: '',
+    isTTY: false,
+    out(text: string) {
+      io.stdout += text;
+    },
+    err(text: string) {
+      io.stderr += text;
+    },
+  };
+  return io;
+}
+
+const VEC = vectorsDir();
+const asset = (p: string): string => join(VEC, 'sigstore-conformance/test/assets/bundle-verify', p);
+const PROD_ROOT = join(VEC, 'sigstore-js/packages/tuf/seeds.decoded/tuf-repo-cdn.sigstore.dev/trusted_root.json');
+const SAN = 'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main';
+const ISSUER = 'https://token.actions.githubusercontent.com';
+const ARTIFACT = asset('a.txt');
+const DIGEST = `sha256:${createHash('sha256').update(readFileSync(ARTIFACT)).digest('hex')}`;
+const tmp = mkdtempSync(join(tmpdir(), 'provenant-verify-cli-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+async function run(...argv: string[]) {
+  const io = captureIO();
+  const code = await main(argv, io);
+  return { code, ...io };
+}
+
+const identity = ['--certificate-identity', SAN, '--certificate-oidc-issuer', ISSUER, '--trusted-root', PROD_ROOT];
+
+describe('provenant verify-bundle (sigstore-conformance client protocol)', () => {
+  it('exits 0 for a valid bundle, with the artifact path or its sha256 digest', async () => {
+    expect((await run('verify-bundle', '--bundle', asset('happy-path-v0.3/bundle.sigstore.json'), ...identity, ARTIFACT)).code).toBe(0);
+    expect((await run('verify-bundle', '--bundle', asset('happy-path-v0.3/bundle.sigstore.json'), ...identity, DIGEST)).code).toBe(0);
+  });
+
+  it('exits 3 when verification fails, naming the code', async () => {
+    const r = await run('verify-bundle', '--bundle', asset('wrong-material_fail/bundle.sigstore.json'), ...identity, asset('wrong-material_fail/artifact'));
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('[ARTIFACT_MISMATCH]');
+    const other = await run('verify-bundle', '--bundle', asset('happy-path-v0.3/bundle.sigstore.json'), '--certificate-identity', SAN + 'x', '--certificate-oidc-issuer', ISSUER, '--trusted-root', PROD_ROOT, ARTIFACT);
+    expect(other.code).toBe(3);
+    expect(other.stderr).toContain('[IDENTITY_MISMATCH]');
+    expect((await run('verify-bundle', '--bundle', asset('bundle-malformed-json_fail/bundle.sigstore.json'), ...identity, ARTIFACT)).code).toBe(3);
+  });
+
+  it('verifies key-signed bundles with --key', async () => {
+    const ok = await run('verify-bundle', '--bundle', asset('managed-key-happy-path/bundle.sigstore.json'), '--key', asset('managed-key-happy-path/key.pub'), '--trusted-root', PROD_ROOT, ARTIFACT);
+    expect(ok.code).toBe(0);
+    const otherKey = join(tmp, 'other.pub');
+    writeFileSync(otherKey, generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'pem', type: 'spki' }));
+    const bad = await run('verify-bundle', '--bundle', asset('managed-key-happy-path/bundle.sigstore.json'), '--key', otherKey, '--trusted-root', PROD_ROOT, DIGEST);
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toContain('[BUNDLE_SIGNATURE_INVALID]');
+  });
+
+  it('treats a sha256:<hex> that names an existing file as that file', async () => {
+    const file = join(tmp, DIGEST.replace(':', '_'));
+    writeFileSync(file, readFileSync(ARTIFACT));
+    expect((await run('verify-bundle', '--bundle', asset('happy-path-v0.3/bundle.sigstore.json'), ...identity, file)).code).toBe(0);
+  });
+
+  it('refuses to run without explicit trust, and on unusable inputs', async () => {
+    const prev = process.env.PROVENANT_TRUSTED_ROOT;
+    delete process.env.PROVENANT_TRUSTED_ROOT;
+    try {
+      const noRoot = await run('verify-bundle', '--bundle', asset('happy-path-v0.3/bundle.sigstore.json'), '--certificate-identity', SAN, '--certificate-oidc-issuer', ISSUER, ARTIFACT);
+      expect(noRoot.code).toBe(2);
+    } finally {
+      if (prev !== undefined) process.env.PROVENANT_TRUSTED_ROOT = prev;
+    }
+    const noPolicy = await run('verify-bundle', '--bundle', asset('happy-path-v0.3/bundle.sigstore.json'), '--trusted-root', PROD_ROOT, ARTIFACT);
+    expect(noPolicy.code).toBe(2);
+    const missing = await run('verify-bundle', '--bundle', join(tmp, 'nope.json'), ...identity, ARTIFACT);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('FILE_NOT_FOUND');
+    const badRoot = await run('verify-bundle', '--bundle', asset('trust-root-tlog-missing-validity-start_fail/bundle.sigstore.json'), '--certificate-identity', SAN, '--certificate-oidc-issuer', ISSUER, '--trusted-root', asset('trust-root-tlog-missing-validity-start_fail/trusted_root.json'), ARTIFACT);
+    expect(badRoot.code).toBe(1);
+    expect(badRoot.stderr).toContain('TRUSTED_ROOT_INVALID');
+  });
+});
+
+describe('provenant verify <file> --bundle', () => {
+  it('prints a JSON report of the verified signer', async () => {
+    const r = await run('verify', ARTIFACT, '--json', '--bundle', asset('happy-path-v0.3/bundle.sigstore.json'), ...identity);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({ ok: true, artifactDigest: DIGEST, content: 'messageSignature', signer: { kind: 'certificate', subjectAlternativeNames: [SAN], issuer: ISSUER } });
+    expect(report.tlogEntries).toHaveLength(1);
+  });
+
+  it('matches an anchored --certificate-identity-regexp and GitHub workflow flags', async () => {
+    const base = ['verify', ARTIFACT, '--bundle', asset('happy-path-v0.3/bundle.sigstore.json'), '--certificate-oidc-issuer', ISSUER, '--trusted-root', PROD_ROOT];
+    expect((await run(...base, '--certificate-identity-regexp', 'https://github\\.com/sigstore-conformance/.*@refs/heads/main')).code).toBe(0);
+    expect((await run(...base, '--certificate-identity-regexp', 'sigstore-conformance')).code).toBe(3);
+    expect((await run(...base, '--certificate-identity', SAN, '--certificate-github-workflow-repository', 'sigstore-conformance/extremely-dangerous-public-oidc-beacon', '--certificate-github-workflow-ref', 'refs/heads/main')).code).toBe(0);
+    const wrongRepo = await run(...base, '--json', '--certificate-identity', SAN, '--certificate-github-workflow-repository', 'sigstore-conformance/other');
+    expect(wrongRepo.code).toBe(3);
+    expect(JSON.parse(wrongRepo.stdout)).toMatchObject({ ok: false, error: { code: 'EXTENSION_MISMATCH' } });
+  });
+
+  it('reports a DSSE statement', async () => {
+    const r = await run('verify', ARTIFACT, '--json', '--bundle', asset('happy-path-intoto-in-dsse-v3/bundle.sigstore.json'), ...identity);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ content: 'dsseEnvelope', payloadType: 'application/vnd.in-toto+json', statement: { _type: 'https://in-toto.io/Statement/v1' } });
+  });
+});
