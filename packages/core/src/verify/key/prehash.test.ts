@@ -14,10 +14,10 @@ describe('verifyPrehashed agrees with node:crypto on real signatures', () => {
           const digest = createHash(hash).update(data).digest();
           expect(verifyPrehashed(digest, hash, publicKey, sig)).toBe(true);
           const other = Buffer.from(digest);
-          other[flip % other.length] ^= 1;
+          other[flip % other.length]! ^= 1;
           expect(verifyPrehashed(other, hash, publicKey, sig)).toBe(false);
           const badSig = Buffer.from(sig);
-          badSig[badSig.length - 1 - (flip % 8)] ^= 1;
+          badSig[badSig.length - 1 - (flip % 8)]! ^= 1;
           expect(verifyPrehashed(digest, hash, publicKey, badSig)).toBe(false);
         }),
         { numRuns: curve === 'P-384' ? 10 : 25 },
