@@ -1,2 +1,4 @@
 // Public API of core/sbom. Other modules import only this file.
 export {};
+// OS package databases (dpkg, apk, python, os-release): sbom/os, owned by the image-SBOM work.
+export * from './os/index.js';

@@ -4,4 +4,5 @@ import type { KindHandler } from '../types.js';
 export const kindHandlers: Record<string, () => Promise<KindHandler>> = {
   'sigstore-bundle-verify': () => import('./sigstore-bundle.js').then((m) => m.handler),
   dsse: () => import('./dsse.js').then((m) => m.handler),
+  'os-pkgdb': () => import('./os-pkgdb.js').then((m) => m.handler),
 };

@@ -22,6 +22,8 @@ export interface TarEntry {
 
 /** An entry whose body can be read while it is the current one (the reader skips unread bodies). */
 export interface TarMember extends TarEntry {
+  /** Byte offset of the body in the (decompressed) archive stream, for random access to plain tar files. */
+  offset: number;
   /** The whole body; TAR_INVALID/FILE_TOO_LARGE beyond maxBytes (default 16 MiB). */
   content(maxBytes?: number): Promise<Buffer>;
   /** The body as chunks (slices of the input, valid until the next chunk). */
@@ -99,6 +101,7 @@ export async function* readTar(source: AsyncIterable<Uint8Array>, options: TarRe
       let consumed = 0;
       const member: TarMember = {
         ...entry,
+        offset: src.position,
         chunks: async function* () {
           if (consumed !== 0) throw new ProvenantError('INTERNAL', 'tar member body read twice');
           for await (const c of src.take(bodySize, 'member data')) {
