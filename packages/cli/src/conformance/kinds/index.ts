@@ -4,5 +4,8 @@ import type { KindHandler } from '../types.js';
 export const kindHandlers: Record<string, () => Promise<KindHandler>> = {
   'sigstore-bundle-verify': () => import('./sigstore-bundle.js').then((m) => m.handler),
   dsse: () => import('./dsse.js').then((m) => m.handler),
+  'intoto-statement': () => import('./intoto.js').then((m) => m.statementHandler),
+  'intoto-resource-descriptor': () => import('./intoto.js').then((m) => m.resourceDescriptorHandler),
+  'slsa-provenance-predicate': () => import('./slsa-predicate.js').then((m) => m.handler),
   'os-pkgdb': () => import('./os-pkgdb.js').then((m) => m.handler),
 };
