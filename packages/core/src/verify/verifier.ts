@@ -132,6 +132,11 @@ function verifyContentSignature(content: SignedContent, artifact: Artifact | und
 
 function checkLeafUsage(leaf: Certificate): void {
   if (leaf.basicConstraints.ca) throw new ProvenantError('CERTIFICATE_INVALID', 'signing certificate is a CA certificate');
+  const ku = leaf.extension(OID.KEY_USAGE);
+  // keyUsage BIT STRING: 03 len unused-bits first-byte; digitalSignature is the top bit of the first byte.
+  if (ku && !(ku.value.length >= 4 && ku.value[0] === 0x03 && (ku.value[3]! & 0x80) !== 0)) {
+    throw new ProvenantError('CERTIFICATE_INVALID', 'signing certificate key usage does not allow digital signatures');
+  }
   const eku = leaf.extension(OID.EXT_KEY_USAGE);
   if (eku && !eku.value.includes(Buffer.from('06082b06010505070303', 'hex'))) {
     throw new ProvenantError('CERTIFICATE_INVALID', 'signing certificate is not for code signing (extended key usage)');
@@ -193,6 +198,12 @@ export function verifyBundle(bundle: unknown, artifactInput: ArtifactInput, poli
   const tsaCount = timestamps.filter((t) => t.source === 'tsa').length;
   if (tsaCount < tsaThreshold) throw new ProvenantError('TIMESTAMP_THRESHOLD_NOT_MET', `${tsaCount} verified RFC 3161 timestamps, ${tsaThreshold} required`);
   const times = timestamps.map((t) => t.time);
+  // Entries without a SET-backed time (Rekor v2) were checked with a log key that must be valid at the signing times.
+  for (const v of verifiedEntries) {
+    if (!v.integratedTime && !times.every((t) => inRange(v.log.validFor, t.getTime()))) {
+      throw new ProvenantError('TLOG_KEY_UNKNOWN', `log key ${v.log.baseUrl} was not valid at the signing time`);
+    }
+  }
 
   // 2. The signing key at those times: certificate chain to a trusted CA and SCTs, or a trusted key's window.
   let signer: VerifiedSigner;
