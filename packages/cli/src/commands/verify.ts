@@ -5,6 +5,7 @@ import type { ProvenantErrorCode } from '@provenant/core/errors';
 import type { ArtifactInput, IdentityPolicy, VerificationPolicy, VerificationResult } from '@provenant/core/verify';
 import { EXIT, reportError, type CliIO, type ExitCode, type GlobalArgs } from '../io.js';
 import type { CommandModule } from './types.js';
+import { policyOptions, runPolicyVerification, type PolicyArgs } from '../policy-decision.js';
 
 /** Options shared by `verify` and `verify-bundle` (the sigstore-conformance client protocol). */
 export interface BundleVerifyArgs {
@@ -176,16 +177,17 @@ export function bundleOptions<T>(y: import('yargs').Argv<T>) {
     .option('trusted-root', { type: 'string', describe: 'Sigstore TrustedRoot JSON (default: $PROVENANT_TRUSTED_ROOT)' });
 }
 
-interface VerifyArgs extends BundleVerifyArgs {
+interface VerifyArgs extends BundleVerifyArgs, PolicyArgs {
   target: string;
 }
 
 const mod: CommandModule<VerifyArgs> = {
   command: 'verify <target>',
   describe: 'verify a file against a Sigstore bundle, by key or by certificate identity',
-  builder: (y) => bundleOptions(y).positional('target', { type: 'string', demandOption: true, describe: 'the artifact file, or sha256:<hex>' }) as never,
+  builder: (y) => policyOptions(bundleOptions(y)).positional('target', { type: 'string', demandOption: true, describe: 'the artifact file, or sha256:<hex>' }) as never,
   handler: async (args, io) => {
     // One branch per way of deciding; a `--policy FILE` branch (verifier engineer) goes here, before the bundle flow.
+    if (args.policy?.length) return runPolicyVerification(args.target, args, io);
     return runBundleVerification(args.target, args, io);
   },
 };

@@ -34,6 +34,8 @@ export interface PolicyResult {
   readonly authorities: readonly AuthorityResult[];
   /** `authority: check: reason` of the first failure, when the policy did not pass. */
   readonly firstFailure: string | undefined;
+  /** SLSA levels the policy vouches for when it passes. */
+  readonly verifiedLevels: readonly string[];
 }
 
 export interface Decision {
@@ -175,7 +177,7 @@ function decidePolicy(policy: CompiledPolicy, ctx: Context, used: EvidenceBundle
       }
     }
   }
-  return { name: policy.name, location: policy.location, mode: policy.mode, matched: true, passed, authorities, firstFailure };
+  return { name: policy.name, location: policy.location, mode: policy.mode, matched: true, passed, authorities, firstFailure, verifiedLevels: policy.verifiedLevels };
 }
 
 /**

@@ -50,6 +50,7 @@ export interface CompiledPolicy {
   readonly requireSignature: boolean;
   readonly authorities: readonly CompiledAuthority[];
   readonly attestations: readonly CompiledAttestation[];
+  readonly verifiedLevels: readonly string[];
 }
 
 /** Everything a decision needs from policy files, compiled once. */
@@ -173,6 +174,7 @@ export class PolicyCompiler {
       requireSignature: spec.requireSignature ?? true,
       authorities,
       attestations,
+      verifiedLevels: spec.verifiedLevels ?? [],
     };
   }
 }

@@ -1,0 +1,56 @@
+import { readFile } from 'node:fs/promises';
+import { EXIT, reportError } from '../io.js';
+import type { CommandModule } from './types.js';
+
+interface PromoteArgs {
+  source: string;
+  destination: string;
+  policy?: string[] | undefined;
+  trustedRoot?: string | undefined;
+  vsaKey?: string | undefined;
+  vsa?: string | undefined;
+  noMatch?: 'deny' | 'allow' | undefined;
+  insecureRegistry?: boolean | undefined;
+}
+
+const mod: CommandModule<PromoteArgs> = {
+  command: 'promote <source> <destination>',
+  describe: 'copy an image with its signatures, attestations and a new VSA, by digest, only if the policy allows',
+  builder: (y) =>
+    y
+      .positional('source', { type: 'string', demandOption: true, describe: 'source image (a tag is resolved to a digest once)' })
+      .positional('destination', { type: 'string', demandOption: true, describe: 'destination repository[:tag] (tagged last)' })
+      .option('policy', { type: 'string', array: true, demandOption: true, describe: 'policy file(s)' })
+      .option('trusted-root', { type: 'string', describe: 'Sigstore TrustedRoot JSON for authorities that name none' })
+      .option('vsa-key', { type: 'string', describe: 'PEM private key: sign a VSA and attach it to the promoted image' })
+      .option('vsa', { type: 'string', describe: 'also write the signed VSA bundle to FILE' })
+      .option('no-match', { type: 'string', choices: ['deny', 'allow'] as const, describe: 'when no policy matches (default deny)' })
+      .option('insecure-registry', { type: 'boolean', describe: 'plain HTTP to both registries (always on for loopback)' }) as never,
+  handler: async (args, io) => {
+    try {
+      const verifier = await import('@provenant/verifier');
+      const { ProvenantError } = await import('@provenant/core/errors');
+      if (args.vsa !== undefined && args.vsaKey === undefined) throw new ProvenantError('USAGE', '--vsa needs --vsa-key to sign it');
+      const policies = await verifier.loadPolicy(args.policy ?? [], args.noMatch ? { noMatch: args.noMatch } : {});
+      const trustedRoot = args.trustedRoot ?? process.env.PROVENANT_TRUSTED_ROOT;
+      const trust = trustedRoot === undefined ? undefined : (await import('@provenant/core/verify')).loadTrustedRoot(await readFile(trustedRoot));
+      const registry = { insecure: args.insecureRegistry ?? false };
+      const vsaSigner = args.vsaKey === undefined ? undefined : verifier.keyStatementSigner(await readFile(args.vsaKey));
+      const result = await verifier.promote(args.source, args.destination, policies, { trust, source: registry, destination: registry, vsaSigner });
+      if (result.promoted?.vsa && args.vsa !== undefined) await verifier.writeFileAtomic(args.vsa, result.promoted.vsa.bundle);
+      const d = result.decision;
+      if (args.json) {
+        const promoted = result.promoted ? { ...result.promoted, vsa: result.promoted.vsa ? { referrer: result.promoted.vsa.referrer } : undefined } : undefined;
+        io.out(JSON.stringify({ ok: d.allowed, promoted, decision: verifier.decisionToJSON(d) }) + '\n');
+      } else {
+        io.out(verifier.formatDecision(d));
+        if (result.promoted) io.out(`promoted ${args.source} -> ${result.promoted.reference} (${result.promoted.digestReference})\n`);
+        else io.out(`not promoted: ${args.destination} is unchanged\n`);
+      }
+      return d.allowed ? EXIT.OK : EXIT.DENIED;
+    } catch (err) {
+      return reportError(io, err, args.json);
+    }
+  },
+};
+export const { command, describe, builder, handler } = mod;

@@ -1,0 +1,111 @@
+// `provenant verify --policy`: the decision flow shared by verify, promote and admission. The handlers
+// gather inputs and format results; deciding is @provenant/verifier's job.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import type { Argv } from 'yargs';
+import type { Decision, Evidence, PolicySet, Subject } from '@provenant/verifier';
+import { EXIT, reportError, type CliIO, type ExitCode, type GlobalArgs } from './io.js';
+
+export interface PolicyArgs {
+  policy?: string[] | undefined;
+  evidence?: string[] | undefined;
+  bundle?: string | undefined;
+  trustedRoot?: string | undefined;
+  vsa?: string | undefined;
+  vsaKey?: string | undefined;
+  noMatch?: 'deny' | 'allow' | undefined;
+  insecureRegistry?: boolean | undefined;
+}
+
+/** The flags of the policy flow (verify adds them beside its bundle flags). */
+export function policyOptions<T>(y: Argv<T>) {
+  return y
+    .option('policy', { type: 'string', array: true, describe: 'policy file(s) (YAML or JSON, apiVersion provenant.dev/v1): decide by policy' })
+    .option('evidence', { type: 'string', array: true, describe: 'Sigstore bundle file(s) offered as signatures/attestations (with --policy)' })
+    .option('vsa', { type: 'string', describe: 'write the decision as a signed SLSA VSA bundle to FILE (with --policy)' })
+    .option('vsa-key', { type: 'string', describe: 'PEM private key that signs the VSA' })
+    .option('no-match', { type: 'string', choices: ['deny', 'allow'] as const, describe: 'when no policy matches (default: the policy file, else deny)' })
+    .option('insecure-registry', { type: 'boolean', describe: 'talk plain HTTP to the registry (loopback tests)' });
+}
+
+const DIGEST_ARG = /^sha256:[0-9a-f]{64}$/;
+
+async function fileDigest(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return `sha256:${hash.digest('hex')}`;
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** A file or `sha256:<hex>` is an artifact; anything else is an image reference. */
+export async function subjectFromTarget(target: string): Promise<Subject | { kind: 'image-ref'; ref: string }> {
+  if (await isFile(target)) return { kind: 'artifact', uri: target, digest: await fileDigest(target) };
+  if (DIGEST_ARG.test(target)) return { kind: 'artifact', uri: target, digest: target };
+  const at = /@(sha256:[0-9a-f]{64})$/.exec(target);
+  if (at) return { kind: 'image', ref: target, digest: at[1]! };
+  return { kind: 'image-ref', ref: target };
+}
+
+export interface PreparedDecision {
+  readonly subject: Subject;
+  readonly evidence: Evidence;
+  readonly policies: PolicySet;
+  readonly decision: Decision;
+}
+
+/** Loads the policy and trust, gathers evidence for the subject, and decides. */
+export async function decideTarget(target: string, args: PolicyArgs): Promise<PreparedDecision> {
+  const { ProvenantError } = await import('@provenant/core/errors');
+  const verifier = await import('@provenant/verifier');
+  if (!args.policy?.length) throw new ProvenantError('USAGE', '--policy FILE is required');
+  const policies = await verifier.loadPolicy(args.policy, args.noMatch ? { noMatch: args.noMatch } : {});
+  const trustedRootPath = args.trustedRoot ?? process.env.PROVENANT_TRUSTED_ROOT;
+  const trust = trustedRootPath === undefined ? undefined : (await import('@provenant/core/verify')).loadTrustedRoot(await readFile(trustedRootPath));
+  const files = [...(args.evidence ?? []), ...(args.bundle ? [args.bundle] : [])];
+  const fromFiles = await verifier.evidenceFromFiles(files);
+  let subject: Subject;
+  let evidence: Evidence = fromFiles;
+  const resolved = await subjectFromTarget(target);
+  if (resolved.kind === 'image-ref' || (resolved.kind === 'image' && files.length === 0)) {
+    const registry = await verifier.registryEvidence(resolved.ref, { insecure: args.insecureRegistry ?? false });
+    subject = registry.subject;
+    evidence = verifier.mergeEvidence(registry.evidence, fromFiles);
+  } else subject = resolved;
+  const decision = verifier.evaluate(subject, evidence, policies, { trust });
+  return { subject, evidence, policies, decision };
+}
+
+/** Signs the decision as a VSA and writes it (temp + rename). */
+export async function writeVsa(prepared: PreparedDecision, args: PolicyArgs): Promise<Uint8Array | undefined> {
+  if (args.vsa === undefined) return undefined;
+  const { ProvenantError } = await import('@provenant/core/errors');
+  const verifier = await import('@provenant/verifier');
+  if (args.vsaKey === undefined) throw new ProvenantError('USAGE', '--vsa needs --vsa-key PEM to sign it');
+  const signer = verifier.keyStatementSigner(await readFile(args.vsaKey));
+  const bundle = await signer(verifier.buildVsa(prepared.decision, prepared.policies));
+  await verifier.writeFileAtomic(args.vsa, bundle);
+  return bundle;
+}
+
+/** `provenant verify <target> --policy P`: report, optional VSA, exit 3 on deny. */
+export async function runPolicyVerification(target: string, args: PolicyArgs & GlobalArgs, io: CliIO): Promise<ExitCode> {
+  try {
+    const verifier = await import('@provenant/verifier');
+    const prepared = await decideTarget(target, args);
+    await writeVsa(prepared, args);
+    const d = prepared.decision;
+    if (args.json) io.out(JSON.stringify({ ok: d.allowed, decision: verifier.decisionToJSON(d) }) + '\n');
+    else io.out(verifier.formatDecision(d));
+    return d.allowed ? EXIT.OK : EXIT.DENIED;
+  } catch (err) {
+    return reportError(io, err, args.json);
+  }
+}

@@ -1,0 +1,165 @@
+// Evidence from a registry, in the places cosign and Sigstore put it: bundle referrers (OCI 1.1 referrers
+// API or the `sha256-<hex>` fallback tag) and the legacy `sha256-<hex>.sig` / `.att` tags.
+import { X509Certificate } from 'node:crypto';
+import { ProvenantError } from '@provenant/core/errors';
+import { isDsseBundle, type Evidence, type EvidenceBundle } from '../decide/evidence.js';
+import type { Subject } from '../decide/subject.js';
+import { evidenceBundleFromBytes } from '../evidence/files.js';
+import { formatReference, MEDIA, parseImageReference, RegistryClient, sha256Digest, type Descriptor, type RegistryClientOptions } from './client.js';
+
+export const SIGSTORE_BUNDLE_ARTIFACT = /^application\/vnd\.dev\.sigstore\.bundle(\.v0\.3)?\+json/;
+export const COSIGN_SIGN_PREDICATE = 'https://sigstore.dev/cosign/sign/v1';
+const ANN = {
+  signature: 'dev.cosignproject.cosign/signature',
+  certificate: 'dev.sigstore.cosign/certificate',
+  chain: 'dev.sigstore.cosign/chain',
+  bundle: 'dev.sigstore.cosign/bundle',
+} as const;
+const DSSE_LAYER = 'application/vnd.dsse.envelope.v1+json';
+// A hostile registry must not make a decision fetch thousands of blobs.
+const MAX_EVIDENCE = 64;
+
+export function legacyTag(digest: string, suffix: 'sig' | 'att'): string {
+  return `${digest.replace(':', '-')}.${suffix}`;
+}
+
+function pemToDerBase64(pem: string): string[] {
+  return [...pem.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)].map((m) => new X509Certificate(m[0]).raw.toString('base64'));
+}
+
+interface RekorBundle {
+  SignedEntryTimestamp?: string;
+  Payload?: { body?: string; integratedTime?: number; logIndex?: number; logID?: string };
+}
+
+/** cosign's `dev.sigstore.cosign/bundle` annotation (Rekor SET) as a bundle tlog entry. */
+function tlogEntryFromAnnotation(json: string | undefined): object[] {
+  if (!json) return [];
+  let rb: RekorBundle;
+  try {
+    rb = JSON.parse(json) as RekorBundle;
+  } catch {
+    return [];
+  }
+  const p = rb.Payload;
+  if (!p?.body || p.integratedTime === undefined || p.logIndex === undefined || !p.logID || !rb.SignedEntryTimestamp) return [];
+  let kind = 'hashedrekord';
+  let version = '0.0.1';
+  try {
+    const body = JSON.parse(Buffer.from(p.body, 'base64').toString('utf8')) as { kind?: string; apiVersion?: string };
+    kind = body.kind ?? kind;
+    version = body.apiVersion ?? version;
+  } catch {
+    /* verification will reject the body */
+  }
+  return [
+    {
+      logIndex: String(p.logIndex),
+      logId: { keyId: Buffer.from(p.logID, 'hex').toString('base64') },
+      kindVersion: { kind, version },
+      integratedTime: String(p.integratedTime),
+      inclusionPromise: { signedEntryTimestamp: rb.SignedEntryTimestamp },
+      canonicalizedBody: p.body,
+    },
+  ];
+}
+
+/** A legacy cosign signature/attestation layer as a Sigstore bundle v0.1 (certificate or key, SET). */
+function legacyLayerToBundle(layer: Descriptor, blob: Buffer): { bundle: object; payload?: Buffer } {
+  const ann = layer.annotations ?? {};
+  const certs = ann[ANN.certificate] ? [...pemToDerBase64(ann[ANN.certificate]!), ...pemToDerBase64(ann[ANN.chain] ?? '')] : [];
+  const verificationMaterial = {
+    ...(certs.length ? { x509CertificateChain: { certificates: certs.map((rawBytes) => ({ rawBytes })) } } : { publicKey: { hint: '' } }),
+    tlogEntries: tlogEntryFromAnnotation(ann[ANN.bundle]),
+  };
+  const mediaType = 'application/vnd.dev.sigstore.bundle+json;version=0.1';
+  if (layer.mediaType === DSSE_LAYER) {
+    const envelope = JSON.parse(blob.toString('utf8')) as unknown;
+    return { bundle: { mediaType, verificationMaterial, dsseEnvelope: envelope } };
+  }
+  const signature = ann[ANN.signature];
+  if (!signature) throw new ProvenantError('IMAGE_SIGNATURE_INVALID', `cosign signature layer ${layer.digest} has no ${ANN.signature} annotation`);
+  const digest = sha256Digest(blob).slice('sha256:'.length);
+  return { bundle: { mediaType, verificationMaterial, messageSignature: { messageDigest: { algorithm: 'SHA2_256', digest: Buffer.from(digest, 'hex').toString('base64') }, signature } }, payload: blob };
+}
+
+/** Unverified peek at a DSSE bundle's predicate type, only to sort signatures from attestations. */
+function dssePredicateType(bundle: unknown): string | undefined {
+  try {
+    const env = (bundle as { dsseEnvelope: { payload: string } }).dsseEnvelope;
+    return (JSON.parse(Buffer.from(env.payload, 'base64').toString('utf8')) as { predicateType?: string }).predicateType;
+  } catch {
+    return undefined;
+  }
+}
+
+export function classify(items: readonly EvidenceBundle[]): Evidence {
+  const signatures: EvidenceBundle[] = [];
+  const attestations: EvidenceBundle[] = [];
+  for (const i of items) {
+    if (!isDsseBundle(i.bundle) || dssePredicateType(i.bundle) === COSIGN_SIGN_PREDICATE) signatures.push(i);
+    else attestations.push(i);
+  }
+  return { signatures, attestations };
+}
+
+/** Every signature and attestation the registry holds for one image digest. */
+export async function fetchImageEvidence(client: RegistryClient, repository: string, digest: string): Promise<Evidence> {
+  const base = `oci://${client.registry}/${repository}`;
+  const items: EvidenceBundle[] = [];
+  const referrers = (await client.referrers(repository, digest)).filter((d) => SIGSTORE_BUNDLE_ARTIFACT.test(d.artifactType ?? ''));
+  for (const ref of referrers.slice(0, MAX_EVIDENCE)) {
+    const m = await client.getManifest(repository, ref.digest);
+    const layer = m?.json.layers?.[0];
+    if (!m || !layer) continue;
+    if (m.json.subject?.digest !== digest) continue; // a referrer must name this image as its subject
+    items.push(evidenceBundleFromBytes(await client.getBlob(repository, layer.digest), `${base}@${ref.digest}`));
+  }
+  for (const suffix of ['sig', 'att'] as const) {
+    const m = await client.getManifest(repository, legacyTag(digest, suffix));
+    for (const [i, layer] of (m?.json.layers ?? []).slice(0, MAX_EVIDENCE).entries()) {
+      const blob = await client.getBlob(repository, layer.digest);
+      const { bundle, payload } = legacyLayerToBundle(layer, blob);
+      const bytes = Buffer.from(JSON.stringify(bundle));
+      items.push(evidenceBundleFromBytes(bytes, `${base}:${legacyTag(digest, suffix)}#${i}`, payload));
+    }
+  }
+  return classify(items);
+}
+
+export interface RegistryEvidence {
+  readonly subject: Subject;
+  readonly evidence: Evidence;
+  readonly client: RegistryClient;
+}
+
+/** Resolves the reference to a digest once, then gathers the evidence for that digest. */
+export async function registryEvidence(ref: string, options: RegistryClientOptions = {}): Promise<RegistryEvidence> {
+  const r = parseImageReference(ref);
+  const client = new RegistryClient(r.registry, options);
+  const manifest = await client.resolve(r.repository, r.digest ?? r.tag ?? 'latest');
+  const subject: Subject = { kind: 'image', ref: formatReference(r, { tag: r.tag }), digest: manifest.digest };
+  return { subject, evidence: await fetchImageEvidence(client, r.repository, manifest.digest), client };
+}
+
+/** Attaches a Sigstore bundle (e.g. a signed VSA) to an image as an OCI referrer; returns its manifest digest. */
+export async function attachBundle(client: RegistryClient, repository: string, subject: { digest: string; size: number; mediaType: string }, bundle: Uint8Array, annotations: Record<string, string> = {}): Promise<string> {
+  const artifactType = 'application/vnd.dev.sigstore.bundle.v0.3+json';
+  const empty = Buffer.from('{}');
+  await client.putBlob(repository, empty);
+  const layerDigest = await client.putBlob(repository, bundle);
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MEDIA.ociManifest,
+      artifactType,
+      config: { mediaType: MEDIA.emptyConfig, digest: sha256Digest(empty), size: empty.length },
+      layers: [{ mediaType: artifactType, digest: layerDigest, size: bundle.length }],
+      subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
+      ...(Object.keys(annotations).length ? { annotations } : {}),
+    }),
+  );
+  const digest = await client.putManifest(repository, sha256Digest(manifest), manifest, MEDIA.ociManifest);
+  await client.addReferrer(repository, subject.digest, { mediaType: MEDIA.ociManifest, digest, size: manifest.length, artifactType, ...(Object.keys(annotations).length ? { annotations } : {}) });
+  return digest;
+}
