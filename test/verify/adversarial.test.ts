@@ -11,7 +11,9 @@ import { GITHUB_WORKFLOW_REF_OID, GITHUB_WORKFLOW_REPOSITORY_OID, GITHUB_WORKFLO
 // Each test changes exactly one part of a valid bundle (or of the trust, artifact or policy around it)
 // and asserts the specific denial code, so a check that silently stops running shows up as a wrong code.
 
-type Json = any; // mutable parsed bundle JSON
+// Mutable parsed bundle JSON: tests reach into arbitrary fields to change one at a time.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
 const clone = (v: unknown): Json => structuredClone(v);
 const VEC = vectorsDir();
 const asset = (p: string): string => join(VEC, 'sigstore-conformance/test/assets/bundle-verify', p);
