@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyBundle, trustMaterialFromKeys } from '@provenant/core/verify';
+import { parseStatement } from '@provenant/core/intoto';
 import { main } from '@provenant/cli';
 import { keyStatementSigner, loadPolicyText, promote, registryEvidence, evaluate, RegistryClient, referrersTag, legacyTag, type PolicySet } from '@provenant/verifier';
 import { makeKey, statement, tempDir, writeFile, attestationBundle } from './helpers.js';
@@ -50,7 +51,7 @@ async function signedImage(repo: string, tag: string, builder = 'https://ci.exam
   const image = await pushImage(clientA, repo, tag);
   const ref = `${a.host}/${repo}:${tag}`;
   await pushLegacySignature(clientA, repo, image, ref, key);
-  await attach(clientA, repo, image, attestationBundle(key, statement(image.digest, SLSA, { runDetails: { builder: { id: builder } } })).bundle as object);
+  await attach(clientA, repo, image, attestationBundle(key, statement(image.digest, SLSA, { buildDefinition: { buildType: 'https://ci.example.test/build/v1', externalParameters: {} }, runDetails: { builder: { id: builder } } })).bundle as object);
   await attach(clientA, repo, image, attestationBundle(key, statement(image.digest, 'https://cyclonedx.org/bom', { bomFormat: 'CycloneDX', specVersion: '1.6' })).bundle as object);
   await attach(clientA, repo, image, attestationBundle(key, statement(image.digest, 'https://in-toto.io/attestation/vulns/v0.2', { scanner: { uri: 'x' } })).bundle as object);
   return image;
@@ -94,6 +95,7 @@ describe('registry evidence and promotion', () => {
     const vsa = verifyBundle(JSON.parse(Buffer.from(result.promoted!.vsa!.bundle).toString()), null, { kind: 'key', publicKey: vsaKey.publicKeyPem }, trustMaterialFromKeys({}), { tlogThreshold: 0, timestampThreshold: 0 });
     const st = vsa.dsse!.statement as { predicateType: string; subject: { digest: { sha256: string } }[]; predicate: Record<string, unknown> };
     expect(st.predicateType).toBe('https://slsa.dev/verification_summary/v1');
+    expect(() => parseStatement(vsa.dsse!.payload)).not.toThrow(); // core/intoto's VSA v1 schema
     expect(st.subject[0]!.digest.sha256).toBe(image.digest.slice(7));
     expect(st.predicate.verificationResult).toBe('PASSED');
     expect(st.predicate.verifiedLevels).toEqual(['SLSA_BUILD_LEVEL_2']);

@@ -1,4 +1,5 @@
-import { isProvenantError, type ProvenantErrorCode } from '@provenant/core/errors';
+import { isProvenantError, ProvenantError, type ProvenantErrorCode } from '@provenant/core/errors';
+import { parseStatement } from '@provenant/core/intoto';
 import { trustMaterialFromKeys, verifyBundle, type ArtifactInput, type VerificationResult, type VerifyOptions } from '@provenant/core/verify';
 import type { CompiledAuthority, TrustRef } from '../policy/compile.js';
 import { isDsseBundle, type EvidenceBundle } from './evidence.js';
@@ -42,7 +43,6 @@ export class VerificationCache {
 }
 
 const EMPTY_TRUST: TrustRef = { material: trustMaterialFromKeys({}), id: 'empty' };
-const STATEMENT_TYPES = new Set(['https://in-toto.io/Statement/v1', 'https://in-toto.io/Statement/v0.1']);
 const IN_TOTO = 'application/vnd.in-toto+json';
 
 function trustFor(authority: Exclude<CompiledAuthority, { kind: 'static' }>, fallback: TrustRef | undefined): TrustRef | undefined {
@@ -92,19 +92,30 @@ function matchSigner(result: VerificationResult, authority: Exclude<CompiledAuth
   return undefined;
 }
 
-function asStatement(value: unknown): InTotoStatement | undefined {
-  if (value === null || typeof value !== 'object') return undefined;
-  const s = value as Partial<InTotoStatement>;
-  if (typeof s._type !== 'string' || !STATEMENT_TYPES.has(s._type) || !Array.isArray(s.subject) || typeof s.predicateType !== 'string') return undefined;
-  return s as InTotoStatement;
+// Parsed statements by verified result: warm decisions reuse the parse along with the verification.
+const statements = new WeakMap<VerificationResult, InTotoStatement | ProvenantError>();
+
+/** The verified DSSE payload as a validated in-toto statement (known predicates validated too): strict, fail closed. */
+function statementOf(result: VerificationResult & { dsse: NonNullable<VerificationResult['dsse']> }): InTotoStatement | ProvenantError {
+  let s = statements.get(result);
+  if (s === undefined) {
+    try {
+      if (result.dsse.payloadType !== IN_TOTO) throw new ProvenantError('STATEMENT_INVALID', `DSSE payload (${result.dsse.payloadType}) is not an in-toto statement, so it names no subject`);
+      s = parseStatement(result.dsse.payload) as InTotoStatement;
+    } catch (err) {
+      s = isProvenantError(err) ? err : new ProvenantError('STATEMENT_INVALID', (err as Error).message);
+    }
+    statements.set(result, s);
+  }
+  return s;
 }
 
 /** Binding stage: what was signed names exactly the subject's digest. */
 function bindToSubject(item: EvidenceBundle, result: VerificationResult, subject: Subject): { outcome?: BundleOutcome; statement?: InTotoStatement } {
   const want = subject.digest.slice('sha256:'.length);
   if (result.dsse) {
-    const statement = result.dsse.payloadType === IN_TOTO ? asStatement(result.dsse.statement) : undefined;
-    if (!statement) return { outcome: { ok: false, stage: 'binding', code: 'STATEMENT_INVALID', reason: `DSSE payload (${result.dsse.payloadType}) is not an in-toto statement, so it names no subject` } };
+    const statement = statementOf(result as VerificationResult & { dsse: NonNullable<VerificationResult['dsse']> });
+    if (statement instanceof ProvenantError) return { outcome: { ok: false, stage: 'binding', code: statement.code, reason: statement.message } };
     const bound = statement.subject.some((s) => s !== null && typeof s === 'object' && s.digest?.sha256 === want);
     if (!bound) return { outcome: { ok: false, stage: 'binding', code: 'SUBJECT_MISMATCH', reason: `no statement subject has sha256 ${want}` } };
     return { statement };
