@@ -7,5 +7,7 @@ export const kindHandlers: Record<string, () => Promise<KindHandler>> = {
   'intoto-statement': () => import('./intoto.js').then((m) => m.statementHandler),
   'intoto-resource-descriptor': () => import('./intoto.js').then((m) => m.resourceDescriptorHandler),
   'slsa-provenance-predicate': () => import('./slsa-predicate.js').then((m) => m.handler),
+  'cyclonedx-valid': () => import('./cyclonedx.js').then((m) => m.handler),
+  'cyclonedx-invalid': () => import('./cyclonedx.js').then((m) => m.handler),
   'os-pkgdb': () => import('./os-pkgdb.js').then((m) => m.handler),
 };
