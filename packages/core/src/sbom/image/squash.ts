@@ -1,0 +1,91 @@
+import { ProvenantError } from '../../errors.js';
+import { basename, dirname, maybeDecompress, readTar, verifyStream, type DecompressLimits, type ImageLayer } from '../../oci/index.js';
+import { SquashedView, type FsNode, type NodeType } from './view.js';
+import { isCatalogedFile, MAX_CATALOGED_FILE_BYTES } from './wanted.js';
+
+const WHITEOUT = '.wh.';
+const OPAQUE = '.wh..wh..opq';
+
+/** What one layer does to the filesystem, in archive order; contents only for cataloged files. */
+type LayerOp = { kind: 'put'; path: string; node: FsNode } | { kind: 'whiteout'; path: string } | { kind: 'opaque'; dir: string };
+
+export interface SquashOptions {
+  limits?: DecompressLimits;
+  /** Which files to keep the contents of (default: what the image catalogers read). */
+  keepContent?: (path: string) => boolean;
+  /** Layers read at the same time (default 2); they are applied in order regardless. */
+  concurrency?: number;
+  /** Called when a layer has been read. */
+  onLayer?: (index: number, layer: ImageLayer) => void;
+}
+
+function nodeType(t: string): NodeType {
+  return t === 'file' || t === 'directory' || t === 'symlink' || t === 'hardlink' ? t : 'other';
+}
+
+/** Streams one layer: verified blob -> gunzip (bomb limits) -> verified diff_id -> tar members -> ops. */
+async function scanLayer(layer: ImageLayer, index: number, opts: SquashOptions): Promise<LayerOp[]> {
+  const keep = opts.keepContent ?? isCatalogedFile;
+  let stream: AsyncIterable<Buffer> = maybeDecompress(layer.open(), opts.limits);
+  // For docker-archive the stored blob is the diff: open() has verified it already.
+  if (layer.diffId !== undefined && layer.diffId !== layer.digest) stream = verifyStream(stream, layer.diffId, undefined, `layer ${layer.digest} (uncompressed)`);
+  const ops: LayerOp[] = [];
+  for await (const m of readTar(stream)) {
+    const base = basename(m.path);
+    if (base.startsWith(WHITEOUT)) {
+      if (base === OPAQUE) ops.push({ kind: 'opaque', dir: dirname(m.path) });
+      else {
+        const dir = dirname(m.path);
+        const target = base.slice(WHITEOUT.length);
+        if (target === '' || target === '.' || target === '..') throw new ProvenantError('TAR_INVALID', `layer ${index}: invalid whiteout ${m.path}`);
+        ops.push({ kind: 'whiteout', path: dir ? `${dir}/${target}` : target });
+      }
+      continue;
+    }
+    const node: FsNode = { type: nodeType(m.type), layer: index, size: m.size };
+    if (m.linkPath !== undefined) node.linkPath = m.linkPath;
+    if (m.type === 'file' && m.size <= MAX_CATALOGED_FILE_BYTES && keep(m.path)) node.content = await m.content(MAX_CATALOGED_FILE_BYTES);
+    ops.push({ kind: 'put', path: m.path, node });
+  }
+  return ops;
+}
+
+function apply(view: SquashedView, ops: LayerOp[], layer: number): void {
+  for (const op of ops) {
+    if (op.kind === 'put') view.put(op.path, op.node);
+    else if (op.kind === 'whiteout') view.whiteout(op.path, layer);
+    else view.opaque(op.dir, layer);
+  }
+}
+
+/**
+ * Squashes an image's layers into one view, honouring whiteouts and opaque whiteouts. Layers are
+ * read concurrently (each fully verified before its changes apply) and applied strictly in order.
+ */
+export async function squashLayers(layers: ImageLayer[], opts: SquashOptions = {}): Promise<SquashedView> {
+  const view = new SquashedView();
+  const concurrency = Math.max(1, opts.concurrency ?? 2);
+  const pending = new Map<number, Promise<LayerOp[]>>();
+  let next = 0;
+  const launch = (): void => {
+    while (next < layers.length && pending.size < concurrency) {
+      const i = next++;
+      const p = scanLayer(layers[i]!, i, opts);
+      p.catch(() => undefined); // observed below, in order
+      pending.set(i, p);
+    }
+  };
+  try {
+    for (let i = 0; i < layers.length; i++) {
+      launch();
+      const ops = await pending.get(i)!;
+      pending.delete(i);
+      apply(view, ops, i);
+      opts.onLayer?.(i, layers[i]!);
+    }
+  } finally {
+    // Let abandoned scans finish failing quietly; their streams close on error.
+    await Promise.allSettled(pending.values());
+  }
+  return view;
+}
