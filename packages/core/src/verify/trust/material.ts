@@ -1,7 +1,7 @@
 import { createPublicKey, KeyObject } from 'node:crypto';
 import { ProvenantError } from '../../errors.js';
 import { decodeBase64 } from '../encoding.js';
-import { cachedCertificate, type Certificate } from '../key/x509.js';
+import { cachedCertificate, spkiToKey, type Certificate } from '../key/x509.js';
 import { ShapeError } from '../shape.js';
 import { TrustedRootSchema, type CertificateAuthorityJSON, type TransparencyLogInstanceJSON } from './schema.js';
 
@@ -138,18 +138,20 @@ function toLogAuthority(log: TransparencyLogInstanceJSON, where: string): LogAut
   if (!log.publicKey.rawBytes) throw new ProvenantError('TRUSTED_ROOT_INVALID', `${where} has no public key`);
   const der = decodeBase64(log.publicKey.rawBytes, 'TRUSTED_ROOT_INVALID', `${where} public key`);
   const pkcs1 = (log.publicKey.keyDetails ?? '').startsWith('PKCS1_');
-  let key: KeyObject;
-  try {
-    key = createPublicKey({ key: der, format: 'der', type: pkcs1 ? 'pkcs1' : 'spki' });
-  } catch (cause) {
-    throw new ProvenantError('TRUSTED_ROOT_INVALID', `${where} public key cannot be loaded`, { cause });
-  }
+  const loadKey = (): KeyObject => {
+    try {
+      return pkcs1 ? createPublicKey({ key: der, format: 'der', type: 'pkcs1' }) : spkiToKey(der);
+    } catch (cause) {
+      throw new ProvenantError('TRUSTED_ROOT_INVALID', `${where} public key cannot be loaded`, { cause });
+    }
+  };
   return {
     baseUrl: log.baseUrl,
     name: log.baseUrl.replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, ''),
     logId: decodeBase64(log.logId.keyId, 'TRUSTED_ROOT_INVALID', `${where} logId`),
     checkpointKeyId: log.checkpointKeyId ? decodeBase64(log.checkpointKeyId.keyId, 'TRUSTED_ROOT_INVALID', `${where} checkpointKeyId`) : undefined,
-    key,
+    // Loaded now so a bad root fails at load time, then reused by every verification.
+    key: loadKey(),
     validFor: toRange(log.publicKey.validFor, where, true),
   };
 }
