@@ -10,4 +10,6 @@ export const kindHandlers: Record<string, () => Promise<KindHandler>> = {
   'cyclonedx-valid': () => import('./cyclonedx.js').then((m) => m.handler),
   'cyclonedx-invalid': () => import('./cyclonedx.js').then((m) => m.handler),
   'os-pkgdb': () => import('./os-pkgdb.js').then((m) => m.handler),
+  'cosign-key-import': () => import('./cosign-keys.js').then((m) => m.importHandler),
+  'cosign-encrypted-private-key': () => import('./cosign-keys.js').then((m) => m.encryptedKeyHandler),
 };
