@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { ProvenantError, type ProvenantErrorCode } from '@provenant/core/errors';
 import { loadPublicKey, loadTrustedRoot, type FulcioExtensions, type TrustMaterial } from '@provenant/core/verify';
-import { compileCel, type CompiledCel } from './cel.js';
+import type { CompiledCel } from './cel.js';
 import { compileGlob } from './glob.js';
 import type { ParsedPolicy, ParsedPolicyFile } from './parse.js';
 import type { AuthorityDocument } from './schema.js';
@@ -156,13 +156,16 @@ export class PolicyCompiler {
       names.add(a.name);
       authorities.push(await this.authority(a, p, i));
     }
+    // CEL (and protobuf under it) loads only for policies that have conditions: it is the heaviest import.
+    const hasConditions = (spec.attestations ?? []).some((a) => (a.conditions?.length ?? 0) > 0);
+    const cel = hasConditions ? await import('./cel.js') : undefined;
     const attestations: CompiledAttestation[] = (spec.attestations ?? []).map((req, i) => ({
       name: req.name,
       predicateType: req.predicateType,
       conditions: (req.conditions ?? []).map((c, j) => ({
         name: c.name ?? `${req.name}[${j}]`,
         expression: c.cel,
-        evaluate: compileCel(c.cel, `${p.locate(['spec', 'attestations', i, 'conditions', j, 'cel'])}: spec.attestations[${i}].conditions[${j}].cel`),
+        evaluate: cel!.compileCel(c.cel, `${p.locate(['spec', 'attestations', i, 'conditions', j, 'cel'])}: spec.attestations[${i}].conditions[${j}].cel`),
       })),
     }));
     return {

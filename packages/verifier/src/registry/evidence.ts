@@ -106,25 +106,31 @@ export function classify(items: readonly EvidenceBundle[]): Evidence {
 /** Every signature and attestation the registry holds for one image digest. */
 export async function fetchImageEvidence(client: RegistryClient, repository: string, digest: string): Promise<Evidence> {
   const base = `oci://${client.registry}/${repository}`;
-  const items: EvidenceBundle[] = [];
-  const referrers = (await client.referrers(repository, digest)).filter((d) => SIGSTORE_BUNDLE_ARTIFACT.test(d.artifactType ?? ''));
-  for (const ref of referrers.slice(0, MAX_EVIDENCE)) {
-    const m = await client.getManifest(repository, ref.digest);
-    const layer = m?.json.layers?.[0];
-    if (!m || !layer) continue;
-    if (m.json.subject?.digest !== digest) continue; // a referrer must name this image as its subject
-    items.push(evidenceBundleFromBytes(await client.getBlob(repository, layer.digest), `${base}@${ref.digest}`));
-  }
-  for (const suffix of ['sig', 'att'] as const) {
+  // Referrers and both legacy tags are independent: fetch them concurrently (a cold decision waits on this).
+  const fromReferrers = async (): Promise<EvidenceBundle[]> => {
+    const referrers = (await client.referrers(repository, digest)).filter((d) => SIGSTORE_BUNDLE_ARTIFACT.test(d.artifactType ?? ''));
+    const found = await Promise.all(
+      referrers.slice(0, MAX_EVIDENCE).map(async (ref) => {
+        const m = await client.getManifest(repository, ref.digest);
+        const layer = m?.json.layers?.[0];
+        // A referrer must name this image as its subject.
+        if (!m || !layer || m.json.subject?.digest !== digest) return undefined;
+        return evidenceBundleFromBytes(await client.getBlob(repository, layer.digest), `${base}@${ref.digest}`);
+      }),
+    );
+    return found.filter((x): x is EvidenceBundle => x !== undefined);
+  };
+  const fromLegacyTag = async (suffix: 'sig' | 'att'): Promise<EvidenceBundle[]> => {
     const m = await client.getManifest(repository, legacyTag(digest, suffix));
-    for (const [i, layer] of (m?.json.layers ?? []).slice(0, MAX_EVIDENCE).entries()) {
-      const blob = await client.getBlob(repository, layer.digest);
-      const { bundle, payload } = legacyLayerToBundle(layer, blob);
-      const bytes = Buffer.from(JSON.stringify(bundle));
-      items.push(evidenceBundleFromBytes(bytes, `${base}:${legacyTag(digest, suffix)}#${i}`, payload));
-    }
-  }
-  return classify(items);
+    return Promise.all(
+      (m?.json.layers ?? []).slice(0, MAX_EVIDENCE).map(async (layer, i) => {
+        const { bundle, payload } = legacyLayerToBundle(layer, await client.getBlob(repository, layer.digest));
+        return evidenceBundleFromBytes(Buffer.from(JSON.stringify(bundle)), `${base}:${legacyTag(digest, suffix)}#${i}`, payload);
+      }),
+    );
+  };
+  const parts = await Promise.all([fromReferrers(), fromLegacyTag('sig'), fromLegacyTag('att')]);
+  return classify(parts.flat());
 }
 
 export interface RegistryEvidence {

@@ -1,0 +1,193 @@
+#!/usr/bin/env node
+// Policy decisions on an image carrying a signature and 3 attestations in a loopback registry (our own
+// docker-registry on 127.0.0.1:0, stopped by pid). Prints one JSON line:
+//  - cold: `provenant verify <ref> --policy P` in a new process (median wall ms), beside a bare
+//    `node` start and `provenant --version` measured in the same run;
+//  - warm: in-process decisions with verified results cached (decisions/s), beside the same decisions
+//    with no cache, and beside decisions that also re-fetch the evidence from the registry.
+// Needs `npm run build` first (it runs the built CLI and loads the built packages).
+//   node bench/decide/run.mjs [--cold-runs 15] [--warm-seconds 2]
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { preAuthEncoding } from '@provenant/core/verify';
+import { attachBundle, evaluate, legacyTag, loadPolicy, registryEvidence, RegistryClient, VerificationCache } from '@provenant/verifier';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? (typeof dflt === 'number' ? Number(process.argv[i + 1]) : process.argv[i + 1]) : dflt;
+};
+// --cli lets the same run time another build of the CLI (e.g. a bundled one) against the same registry.
+const cli = resolve(arg('--cli', join(repo, 'packages/cli/bin/provenant.js')));
+const COLD_RUNS = arg('--cold-runs', 15);
+const WARM_SECONDS = arg('--warm-seconds', 2);
+const REGISTRY_BIN = '/usr/bin/docker-registry';
+if (!existsSync(REGISTRY_BIN)) throw new Error(`${REGISTRY_BIN} is missing (apt package docker-registry)`);
+if (!existsSync(join(repo, 'packages/cli/dist/main.js'))) throw new Error('run `npm run build` first');
+
+const sha256 = (b) => createHash('sha256').update(b).digest('hex');
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function startRegistry(dir) {
+  writeFileSync(join(dir, 'config.yml'), `version: 0.1\nlog: {level: info, formatter: text}\nstorage:\n  filesystem: {rootdirectory: "${dir}/data"}\n  delete: {enabled: true}\nhttp:\n  addr: 127.0.0.1:0\n  secret: bench-not-secret\n`);
+  const child = spawn(REGISTRY_BIN, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const host = await new Promise((res, rej) => {
+    let log = '';
+    const t = setTimeout(() => rej(new Error(`registry did not start:\n${log}`)), 15000);
+    const on = (c) => {
+      log += c;
+      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(log);
+      if (m) {
+        clearTimeout(t);
+        res(`127.0.0.1:${m[1]}`);
+      }
+    };
+    child.stdout.on('data', on);
+    child.stderr.on('data', on);
+    child.once('exit', (code) => rej(new Error(`registry exited ${code}:\n${log}`)));
+  });
+  child.stdout.resume();
+  child.stderr.resume();
+  return { host, pid: child.pid, child };
+}
+
+function keyBundle(privateKey, content) {
+  return { mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json', verificationMaterial: { publicKey: { hint: 'bench' }, tlogEntries: [], timestampVerificationData: { rfc3161Timestamps: [] } }, ...content };
+}
+
+function attestation(privateKey, digest, predicateType, predicate) {
+  const payload = Buffer.from(JSON.stringify({ _type: 'https://in-toto.io/Statement/v1', subject: [{ name: 'image', digest: { sha256: digest.slice(7) } }], predicateType, predicate }));
+  const sig = sign('sha256', preAuthEncoding('application/vnd.in-toto+json', payload), privateKey);
+  return Buffer.from(JSON.stringify(keyBundle(privateKey, { dsseEnvelope: { payload: payload.toString('base64'), payloadType: 'application/vnd.in-toto+json', signatures: [{ sig: sig.toString('base64'), keyid: '' }] } })));
+}
+
+const work = mkdtempSync(join(tmpdir(), 'provenant-bench-decide-'));
+const registry = await startRegistry(work);
+try {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const client = new RegistryClient(registry.host);
+  const repoName = 'bench/app';
+  const config = Buffer.from('{"architecture":"amd64","os":"linux"}');
+  const layer = randomBytes(4096);
+  await client.putBlob(repoName, config);
+  await client.putBlob(repoName, layer);
+  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${sha256(config)}`, size: config.length }, layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${sha256(layer)}`, size: layer.length }] }));
+  const digest = await client.putManifest(repoName, 'v1', manifest, 'application/vnd.oci.image.manifest.v1+json');
+  const image = { digest, size: manifest.length, mediaType: 'application/vnd.oci.image.manifest.v1+json' };
+  const ref = `${registry.host}/${repoName}:v1`;
+  // Signature: a legacy cosign .sig manifest (simple-signing payload, key, no log).
+  const payload = Buffer.from(JSON.stringify({ critical: { identity: { 'docker-reference': ref }, image: { 'docker-manifest-digest': digest }, type: 'cosign container image signature' }, optional: null }));
+  const empty = Buffer.from('{}');
+  await client.putBlob(repoName, empty);
+  await client.putBlob(repoName, payload);
+  const sigManifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${sha256(empty)}`, size: 2 }, layers: [{ mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', digest: `sha256:${sha256(payload)}`, size: payload.length, annotations: { 'dev.cosignproject.cosign/signature': sign('sha256', payload, privateKey).toString('base64') } }] }));
+  await client.putManifest(repoName, legacyTag(digest, 'sig'), sigManifest, 'application/vnd.oci.image.manifest.v1+json');
+  // Three attestations as bundle referrers.
+  await attachBundle(client, repoName, image, attestation(privateKey, digest, 'https://slsa.dev/provenance/v1', { buildDefinition: { buildType: 'https://ci.example.test/build/v1', externalParameters: { ref: 'refs/heads/main' } }, runDetails: { builder: { id: 'https://ci.example.test/builder' } } }));
+  await attachBundle(client, repoName, image, attestation(privateKey, digest, 'https://cyclonedx.org/bom', { bomFormat: 'CycloneDX', specVersion: '1.6', components: [] }));
+  await attachBundle(client, repoName, image, attestation(privateKey, digest, 'https://in-toto.io/attestation/vulns/v0.2', { scanner: { uri: 'https://scanner.example.test', result: [] } }));
+
+  const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString().trim().split('\n').map((l) => `          ${l}`).join('\n');
+  const policyPath = join(work, 'policy.yaml');
+  writeFileSync(
+    policyPath,
+    `apiVersion: provenant.dev/v1
+kind: Policy
+metadata: { name: bench }
+spec:
+  images: ["127.0.0.1:*/**"]
+  authorities:
+    - name: release-key
+      key:
+        pem: |
+${pem}
+      ignoreTlog: true
+  attestations:
+    - name: provenance
+      predicateType: https://slsa.dev/provenance/v1
+      conditions:
+        - cel: "predicate.runDetails.builder.id == 'https://ci.example.test/builder'"
+        - cel: "predicate.buildDefinition.externalParameters.ref == 'refs/heads/main'"
+    - name: sbom
+      predicateType: https://cyclonedx.org/bom
+      conditions:
+        - cel: "predicate.bomFormat == 'CycloneDX'"
+    - name: vulns
+      predicateType: https://in-toto.io/attestation/vulns/v0.2
+      conditions:
+        - cel: "size(predicate.scanner.result) == 0"
+`,
+  );
+
+  // Cold: new processes, median wall time.
+  const timeRun = (args) => {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    return { ms, status: r.status, out: r.stdout, err: r.stderr };
+  };
+  const first = timeRun([cli, 'verify', ref, '--policy', policyPath]);
+  if (first.status !== 0) throw new Error(`cold decision did not allow (exit ${first.status}):\n${first.out}${first.err}`);
+  const cold = [];
+  const node = [];
+  const version = [];
+  for (let i = 0; i < COLD_RUNS; i++) {
+    node.push(timeRun(['-e', '']).ms);
+    version.push(timeRun([cli, '--version']).ms);
+    cold.push(timeRun([cli, 'verify', ref, '--policy', policyPath]).ms);
+  }
+
+  // Warm: the same decision in process with the verification cache; then without it; then with re-fetching.
+  const policies = await loadPolicy(policyPath);
+  const { subject, evidence } = await registryEvidence(ref);
+  const cache = new VerificationCache();
+  const rate = (fn) => {
+    let n = 0;
+    const end = performance.now() + WARM_SECONDS * 1000;
+    const t0 = performance.now();
+    while (performance.now() < end) {
+      fn();
+      n++;
+    }
+    return n / ((performance.now() - t0) / 1000);
+  };
+  if (!evaluate(subject, evidence, policies, { cache }).allowed) throw new Error('warm decision did not allow');
+  const warm = rate(() => evaluate(subject, evidence, policies, { cache }));
+  const uncached = rate(() => evaluate(subject, evidence, policies));
+  let fetched = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < WARM_SECONDS * 1000) {
+    const r = await registryEvidence(ref);
+    evaluate(r.subject, r.evidence, policies, { cache });
+    fetched++;
+  }
+  const fetchedRate = fetched / ((performance.now() - t0) / 1000);
+
+  console.log(
+    JSON.stringify({
+      bench: 'decide',
+      attestations: evidence.attestations.length,
+      signatures: evidence.signatures.length,
+      cold_decision_ms: Math.round(median(cold)),
+      cold_decision_ms_min: Math.round(Math.min(...cold)),
+      cold_runs: COLD_RUNS,
+      cold_target_ms: 300,
+      cold_ok: median(cold) <= 300,
+      node_start_ms: Math.round(median(node)),
+      provenant_version_ms: Math.round(median(version)),
+      warm_decisions_per_s: Math.round(warm),
+      warm_target_per_s: 5000,
+      warm_ok: warm >= 5000,
+      uncached_decisions_per_s: Math.round(uncached),
+      warm_with_registry_fetch_per_s: Math.round(fetchedRate),
+    }),
+  );
+} finally {
+  process.kill(registry.pid, 'SIGTERM');
+  await new Promise((r) => (registry.child.exitCode === null ? registry.child.once('exit', r) : r()));
+  rmSync(work, { recursive: true, force: true });
+}
