@@ -143,48 +143,39 @@ function checkLeafUsage(leaf: Certificate): void {
   }
 }
 
-/**
- * Verifies a Sigstore bundle (v0.1–v0.3) offline against explicit trust material: the signature over the
- * artifact, the transparency-log entries, the signing times, the certificate chain and SCTs at those
- * times, and finally the identity policy. Throws a ProvenantError with a specific code on any failure.
- */
-export function verifyBundle(bundle: unknown, artifactInput: ArtifactInput, policy: VerificationPolicy, trust: TrustMaterial, options: VerifyOptions = {}): VerificationResult {
-  const tlogThreshold = options.tlogThreshold ?? 1;
-  const ctlogThreshold = options.ctlogThreshold ?? 1;
-  const timestampThreshold = options.timestampThreshold ?? 1;
-  const tsaThreshold = options.tsaThreshold ?? 0;
-  if (policy.kind === 'identity') checkIdentityPolicyShape(policy);
+/** The key that made the bundle's signature, chosen to fit the policy kind before anything is trusted. */
+interface SigningKey {
+  readonly key: KeyObject;
+  readonly leaf: Certificate | undefined;
+  /** Validity window of a trusted key (unbounded for a key the caller passed). */
+  readonly window: { start: number; end: number };
+}
 
-  const entity: SignedEntity = toSignedEntity(bundle);
-  const artifact = readArtifact(artifactInput);
-
-  // Signer key material, matched to the policy kind before anything is trusted.
-  let leaf: Certificate | undefined;
-  let key: KeyObject;
-  let trustedKeyWindow = { start: -Infinity, end: Infinity };
+function selectSigningKey(entity: SignedEntity, policy: VerificationPolicy, trust: TrustMaterial): SigningKey {
+  const unbounded = { start: -Infinity, end: Infinity };
   if (entity.key.kind === 'certificate') {
     if (policy.kind === 'key') throw new ProvenantError('PUBLIC_KEY_MISMATCH', 'bundle is signed with a certificate, but a public key was given to verify with');
-    leaf = new Certificate(entity.key.der);
+    const leaf = new Certificate(entity.key.der);
     checkLeafUsage(leaf);
-    key = leaf.publicKey;
-  } else {
-    if (policy.kind === 'identity') throw new ProvenantError('IDENTITY_MISMATCH', 'bundle is signed with a key, not a certificate identity; verify it with the key');
-    if (policy.kind === 'key') key = loadPublicKey(policy.publicKey);
-    else {
-      const trusted = entity.key.hint === undefined ? undefined : trust.publicKeys.get(entity.key.hint);
-      if (!trusted) throw new ProvenantError('PUBLIC_KEY_MISMATCH', `no trusted key for the bundle's key hint ${entity.key.hint ?? '(none)'}`);
-      key = trusted.key;
-      trustedKeyWindow = trusted.validFor;
-    }
+    return { key: leaf.publicKey, leaf, window: unbounded };
   }
+  if (policy.kind === 'identity') throw new ProvenantError('IDENTITY_MISMATCH', 'bundle is signed with a key, not a certificate identity; verify it with the key');
+  if (policy.kind === 'key') return { key: loadPublicKey(policy.publicKey), leaf: undefined, window: unbounded };
+  const trusted = entity.key.hint === undefined ? undefined : trust.publicKeys.get(entity.key.hint);
+  if (!trusted) throw new ProvenantError('PUBLIC_KEY_MISMATCH', `no trusted key for the bundle's key hint ${entity.key.hint ?? '(none)'}`);
+  return { key: trusted.key, leaf: undefined, window: trusted.validFor };
+}
 
-  // 1. Signing times: transparency-log inclusion (SET, or inclusion proof + signed checkpoint) and RFC 3161 tokens.
-  const verifiedEntries: VerifiedTlogEntry[] = verifyTlogInclusion(entity.tlogEntries, trust.tlogs);
-  if (verifiedEntries.length < tlogThreshold) {
-    throw new ProvenantError('TLOG_THRESHOLD_NOT_MET', `${verifiedEntries.length} verified transparency-log entries, ${tlogThreshold} required`);
+type Thresholds = Required<Omit<VerifyOptions, 'memoizeCertificateChecks'>>;
+
+/** Stage 1: signing times from transparency-log inclusion (SET, or proof + signed checkpoint) and RFC 3161 tokens. */
+function verifyTimestamps(entity: SignedEntity, trust: TrustMaterial, t: Thresholds): { entries: VerifiedTlogEntry[]; timestamps: VerifiedTimestamp[] } {
+  const entries = verifyTlogInclusion(entity.tlogEntries, trust.tlogs);
+  if (entries.length < t.tlogThreshold) {
+    throw new ProvenantError('TLOG_THRESHOLD_NOT_MET', `${entries.length} verified transparency-log entries, ${t.tlogThreshold} required`);
   }
   const timestamps: VerifiedTimestamp[] = [];
-  for (const v of verifiedEntries) if (v.integratedTime) timestamps.push({ source: 'tlog', time: v.integratedTime });
+  for (const v of entries) if (v.integratedTime) timestamps.push({ source: 'tlog', time: v.integratedTime });
   const seenTokens = new Set<string>();
   for (const der of entity.rfc3161Timestamps) {
     const id = der.toString('base64');
@@ -192,57 +183,72 @@ export function verifyBundle(bundle: unknown, artifactInput: ArtifactInput, poli
     seenTokens.add(id);
     timestamps.push({ source: 'tsa', time: verifyTimestamp(der, entity.content.signature, trust.timestampAuthorities) });
   }
-  if (timestamps.length < timestampThreshold) {
-    throw new ProvenantError('TIMESTAMP_THRESHOLD_NOT_MET', `${timestamps.length} verified signing times, ${timestampThreshold} required`);
+  if (timestamps.length < t.timestampThreshold) {
+    throw new ProvenantError('TIMESTAMP_THRESHOLD_NOT_MET', `${timestamps.length} verified signing times, ${t.timestampThreshold} required`);
   }
-  const tsaCount = timestamps.filter((t) => t.source === 'tsa').length;
-  if (tsaCount < tsaThreshold) throw new ProvenantError('TIMESTAMP_THRESHOLD_NOT_MET', `${tsaCount} verified RFC 3161 timestamps, ${tsaThreshold} required`);
-  const times = timestamps.map((t) => t.time);
+  const tsaCount = timestamps.filter((x) => x.source === 'tsa').length;
+  if (tsaCount < t.tsaThreshold) throw new ProvenantError('TIMESTAMP_THRESHOLD_NOT_MET', `${tsaCount} verified RFC 3161 timestamps, ${t.tsaThreshold} required`);
   // Entries without a SET-backed time (Rekor v2) were checked with a log key that must be valid at the signing times.
-  for (const v of verifiedEntries) {
-    if (!v.integratedTime && !times.every((t) => inRange(v.log.validFor, t.getTime()))) {
+  for (const v of entries) {
+    if (!v.integratedTime && !timestamps.every((x) => inRange(v.log.validFor, x.time.getTime()))) {
       throw new ProvenantError('TLOG_KEY_UNKNOWN', `log key ${v.log.baseUrl} was not valid at the signing time`);
     }
   }
+  return { entries, timestamps };
+}
 
-  // 2. The signing key at those times: certificate chain to a trusted CA and SCTs, or a trusted key's window.
-  let signer: VerifiedSigner;
-  let identity: CertificateIdentity | undefined;
-  if (leaf) {
-    if (times.length === 0) throw new ProvenantError('CERTIFICATE_CHAIN_INVALID', 'no verified signing time to check the certificate at (need a tlog SET or an RFC 3161 timestamp)');
-    const chain = verifyCertificateChain(leaf, times, trust.certificateAuthorities, options.memoizeCertificateChecks ?? true);
-    const scts = verifyScts(leaf, chain.path[1]!, trust.ctlogs);
-    if (scts < ctlogThreshold) throw new ProvenantError('SCT_MISSING', `${scts} verified SCTs, ${ctlogThreshold} required`);
-    identity = certificateIdentity(leaf);
-    signer = { kind: 'certificate', certificate: leaf.der, notBefore: leaf.notBefore, notAfter: leaf.notAfter, ...identity };
-  } else {
-    for (const t of times) {
-      if (!inRange(trustedKeyWindow, t.getTime())) throw new ProvenantError('PUBLIC_KEY_MISMATCH', `trusted key was not valid at the signing time ${t.toISOString()}`);
+/** Stage 2: the signing key at every signing time: chain to a trusted CA plus SCTs, or a trusted key's window. */
+function verifySigningKey(sk: SigningKey, entity: SignedEntity, times: readonly Date[], trust: TrustMaterial, t: Thresholds, memo: boolean): VerifiedSigner {
+  const leaf = sk.leaf;
+  if (!leaf) {
+    for (const time of times) {
+      if (!inRange(sk.window, time.getTime())) throw new ProvenantError('PUBLIC_KEY_MISMATCH', `trusted key was not valid at the signing time ${time.toISOString()}`);
     }
-    signer = { kind: 'publicKey', hint: entity.key.kind === 'publicKey' ? entity.key.hint : undefined };
+    return { kind: 'publicKey', hint: entity.key.kind === 'publicKey' ? entity.key.hint : undefined };
   }
+  if (times.length === 0) throw new ProvenantError('CERTIFICATE_CHAIN_INVALID', 'no verified signing time to check the certificate at (need a tlog SET or an RFC 3161 timestamp)');
+  const chain = verifyCertificateChain(leaf, times, trust.certificateAuthorities, memo);
+  const scts = verifyScts(leaf, chain.path[1]!, trust.ctlogs);
+  if (scts < t.ctlogThreshold) throw new ProvenantError('SCT_MISSING', `${scts} verified SCTs, ${t.ctlogThreshold} required`);
+  return { kind: 'certificate', certificate: leaf.der, notBefore: leaf.notBefore, notAfter: leaf.notAfter, ...certificateIdentity(leaf) };
+}
 
-  // 3. The signature over the artifact (or the DSSE envelope), bound to the artifact given.
-  const bound = verifyContentSignature(entity.content, artifact, key);
+/**
+ * Verifies a Sigstore bundle (v0.1–v0.3) offline against explicit trust material, in the order
+ * sigstore-js reads it: signing times, the signing key at those times, the signature over the artifact,
+ * the log entries recording that signature, and last the identity policy. Throws a ProvenantError with
+ * a specific code on any failure.
+ */
+export function verifyBundle(bundle: unknown, artifactInput: ArtifactInput, policy: VerificationPolicy, trust: TrustMaterial, options: VerifyOptions = {}): VerificationResult {
+  const thresholds: Thresholds = {
+    tlogThreshold: options.tlogThreshold ?? 1,
+    ctlogThreshold: options.ctlogThreshold ?? 1,
+    timestampThreshold: options.timestampThreshold ?? 1,
+    tsaThreshold: options.tsaThreshold ?? 0,
+  };
+  if (policy.kind === 'identity') checkIdentityPolicyShape(policy);
+  const entity = toSignedEntity(bundle);
+  const artifact = readArtifact(artifactInput);
+  const signingKey = selectSigningKey(entity, policy, trust);
 
-  // 4. Every log entry records this very signature, content and signer.
-  verifyTlogBodies(verifiedEntries, {
+  const { entries, timestamps } = verifyTimestamps(entity, trust, thresholds);
+  const signer = verifySigningKey(signingKey, entity, timestamps.map((x) => x.time), trust, thresholds, options.memoizeCertificateChecks ?? true);
+  const bound = verifyContentSignature(entity.content, artifact, signingKey.key);
+  verifyTlogBodies(entries, {
     content: entity.content,
     artifactDigest: bound.digest,
-    signer: { certificate: leaf?.der, spki: leaf ? leaf.spki : key.export({ format: 'der', type: 'spki' }) },
+    signer: { certificate: signingKey.leaf?.der, spki: signingKey.leaf ? signingKey.leaf.spki : signingKey.key.export({ format: 'der', type: 'spki' }) },
   });
+  if (signer.kind === 'certificate' && policy.kind === 'identity') matchIdentity(signer, policy);
 
-  // 5. Identity policy, last: everything it reads has been verified.
-  if (identity && policy.kind === 'identity') matchIdentity(identity, policy);
-
-  const setTimes = verifiedEntries.flatMap((v) => (v.integratedTime ? [v.integratedTime.getTime()] : []));
+  const setTimes = entries.flatMap((v) => (v.integratedTime ? [v.integratedTime.getTime()] : []));
   return {
     mediaType: entity.mediaType,
     content: entity.content.kind === 'message' ? 'messageSignature' : 'dsseEnvelope',
     signer,
     timestamps,
     integratedTime: setTimes.length ? new Date(Math.min(...setTimes)) : undefined,
-    tlogEntries: verifiedEntries.map((v) => ({
+    tlogEntries: entries.map((v) => ({
       logIndex: v.entry.logIndex.toString(),
       logId: v.entry.logId.toString('hex'),
       kind: v.entry.kind,
