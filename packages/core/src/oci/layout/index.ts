@@ -5,4 +5,3 @@ export type { DockerArchiveImageInput } from './docker-archive.js';
 export { resolveImages, parseManifestBytes, parseImageConfig, hostPlatform, parsePlatform, formatPlatform } from './image.js';
 export type { BlobSource, ImageLayer, PlatformChoice, ResolvedImage } from './image.js';
 export * from './schema.js';
-export { digestOf, verifyBytes, verifyStream } from './verify.js';

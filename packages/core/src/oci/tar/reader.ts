@@ -71,7 +71,9 @@ export async function* readTar(source: AsyncIterable<Uint8Array>, options: TarRe
         if (longName !== undefined || longLink !== undefined || pax !== undefined) {
           throw new ProvenantError('TAR_INVALID', 'archive ends after an extended header without its entry');
         }
-        return; // end-of-archive; anything after it is padding
+        // End of archive. What follows is padding; read it anyway so digest checks upstream complete.
+        await src.drain();
+        return;
       }
       const h = parseHeader(block);
       const flag = h.typeflag;

@@ -85,6 +85,16 @@ export class ByteSource {
     }
   }
 
+  /** Reads and discards everything left, so verifying wrappers upstream see the whole stream. */
+  async drain(): Promise<void> {
+    this.position += this.available;
+    this.off = this.buf.length;
+    while (await this.fill()) {
+      this.position += this.available;
+      this.off = this.buf.length;
+    }
+  }
+
   /** Releases the underlying iterator (closes streams) when the caller stops early. */
   async close(): Promise<void> {
     if (!this.ended) {

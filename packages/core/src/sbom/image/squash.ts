@@ -1,5 +1,6 @@
 import { ProvenantError } from '../../errors.js';
-import { basename, dirname, maybeDecompress, readTar, verifyStream, type DecompressLimits, type ImageLayer } from '../../oci/index.js';
+import { verifyWhileReading } from '../../digest/index.js';
+import { basename, dirname, maybeDecompress, readTar, type DecompressLimits, type ImageLayer } from '../../oci/index.js';
 import { SquashedView, type FsNode, type NodeType } from './view.js';
 import { isCatalogedFile, MAX_CATALOGED_FILE_BYTES } from './wanted.js';
 
@@ -25,10 +26,68 @@ function nodeType(t: string): NodeType {
 
 /** Streams one layer: verified blob -> gunzip (bomb limits) -> verified diff_id -> tar members -> ops. */
 async function scanLayer(layer: ImageLayer, index: number, opts: SquashOptions): Promise<LayerOp[]> {
+  const raw = new Tap(layer.open());
+  try {
+    const ops = await scanLayerStream(raw, layer, index, opts);
+    await raw.drain();
+    return ops;
+  } catch (err) {
+    // A corrupt blob usually breaks gunzip or tar first; report the digest failure when that is the cause.
+    if (!(err instanceof ProvenantError) || !BLOB_ERRORS.has(err.code)) {
+      try {
+        await raw.drain();
+      } catch (blobErr) {
+        if (blobErr instanceof ProvenantError && BLOB_ERRORS.has(blobErr.code)) throw blobErr;
+      }
+    }
+    throw err;
+  } finally {
+    await raw.close();
+  }
+}
+
+const BLOB_ERRORS = new Set(['DIGEST_MISMATCH', 'SIZE_LIMIT_EXCEEDED', 'BLOB_TOO_LARGE', 'BLOB_TRUNCATED', 'BLOB_UNKNOWN']);
+
+/** Lets the decompressor stop reading early while we keep the right to finish (and verify) the blob. */
+class Tap implements AsyncIterable<Buffer> {
+  private readonly it: AsyncIterator<Buffer>;
+  /** The source's own failure (e.g. a digest mismatch), even if a consumer swallowed it. */
+  private error: unknown;
+  constructor(source: AsyncIterable<Buffer>) {
+    this.it = source[Symbol.asyncIterator]();
+  }
+  private async next(): Promise<IteratorResult<Buffer>> {
+    try {
+      return await this.it.next();
+    } catch (err) {
+      this.error ??= err;
+      throw err;
+    }
+  }
+  [Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    return { next: () => this.next(), return: async () => ({ done: true, value: undefined }) };
+  }
+  async drain(): Promise<void> {
+    // A read-ahead by the decompressor may already have received the source's failure: check after.
+    if (this.error === undefined) {
+      try {
+        while (!(await this.next()).done);
+      } catch {
+        // recorded in this.error
+      }
+    }
+    if (this.error !== undefined) throw this.error;
+  }
+  async close(): Promise<void> {
+    await this.it.return?.();
+  }
+}
+
+async function scanLayerStream(raw: AsyncIterable<Buffer>, layer: ImageLayer, index: number, opts: SquashOptions): Promise<LayerOp[]> {
   const keep = opts.keepContent ?? isCatalogedFile;
-  let stream: AsyncIterable<Buffer> = maybeDecompress(layer.open(), opts.limits);
+  let stream: AsyncIterable<Buffer> = maybeDecompress(raw, opts.limits);
   // For docker-archive the stored blob is the diff: open() has verified it already.
-  if (layer.diffId !== undefined && layer.diffId !== layer.digest) stream = verifyStream(stream, layer.diffId, undefined, `layer ${layer.digest} (uncompressed)`);
+  if (layer.diffId !== undefined && layer.diffId !== layer.digest) stream = verifyWhileReading(stream, { digest: layer.diffId, what: `layer ${layer.digest} (uncompressed)` });
   const ops: LayerOp[] = [];
   for await (const m of readTar(stream)) {
     const base = basename(m.path);
