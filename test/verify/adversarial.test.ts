@@ -482,3 +482,32 @@ describe('property: random single mutations never verify, and only ProvenantErro
     });
   }
 });
+
+describe('property: RFC 3161 token byte flips', () => {
+  const bundle = JSON.parse(readFileSync(asset('rekor2-happy-path/bundle.sigstore.json'), 'utf8'));
+  const trust = loadTrustedRoot(readFileSync(asset('rekor2-happy-path/trusted_root.json')));
+  const data = readFileSync(asset('a.txt'));
+  const token = Buffer.from(bundle.verificationMaterial.timestampVerificationData.rfc3161Timestamps[0].signedTimestamp, 'base64');
+
+  it('throw only ProvenantError, and a token that still verifies still says the same time', () => {
+    const original = verifyBundle(bundle, { data }, beacon, trust).timestamps.find((t) => t.source === 'tsa')!.time.getTime();
+    fc.assert(
+      fc.property(fc.nat(token.length - 1), fc.integer({ min: 1, max: 255 }), (pos, x) => {
+        const t = Buffer.from(token);
+        t[pos]! ^= x;
+        const b = clone(bundle);
+        b.verificationMaterial.timestampVerificationData.rfc3161Timestamps[0].signedTimestamp = t.toString('base64');
+        try {
+          // Unsigned CMS framing (version numbers, unused certificate slots) may change harmlessly;
+          // the signed TSTInfo, and so the time and imprint, cannot.
+          const r = verifyBundle(b, { data }, beacon, trust);
+          expect(r.timestamps.find((x) => x.source === 'tsa')!.time.getTime()).toBe(original);
+        } catch (err) {
+          expect(err).toBeInstanceOf(ProvenantError);
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
+
