@@ -24,3 +24,5 @@ export { RegistryClient, parseImageReference, formatReference, referrersTag } fr
 export type { ImageReference, RegistryClientOptions, Manifest, Descriptor } from './registry/client.js';
 export { promote } from './promote.js';
 export type { PromoteOptions, PromotionResult } from './promote.js';
+export { createAdmissionReviewer, serveAdmission, imagesOf } from './admission.js';
+export type { AdmissionResponse, AdmissionOptions, AdmissionServer, AdmissionServerOptions, AdmissionReviewer } from './admission.js';

@@ -2,6 +2,7 @@ import type { CommandEntry } from './types.js';
 
 // Command modules load lazily: only the one being run is imported. Keep entries sorted by name.
 export const commands: readonly CommandEntry[] = [
+  { name: 'admission', describe: 'Kubernetes validating admission webhook (admission serve)', load: () => import('./admission.js') },
   { name: 'pipeline', describe: 'SBOM + provenance + signatures + verification, written as an evidence bundle', load: () => import('./pipeline.js') },
   { name: 'promote', describe: 'copy an image and its attestations by digest, only if the policy allows', load: () => import('./promote.js') },
   { name: 'sbom', describe: 'generate an SBOM for a project dir, a lockfile or an image', load: () => import('./sbom.js') },
