@@ -38,7 +38,7 @@ export async function signBlob(data: Uint8Array, signer: Signer, options: SignOp
     keyHint: sig.key.$case === 'publicKey' ? sig.key.hint : undefined,
     certificateChain: false,
   });
-  return bundleToJSON(await witness(bundle, sig, options));
+  return serialize(await witness(bundle, sig, options));
 }
 
 /** Signs any payload as a DSSE envelope (signature over PAE(type, payload)) into a Sigstore bundle v0.3. */
@@ -54,7 +54,7 @@ export async function signDsse(payload: Uint8Array, payloadType: string, signer:
     keyHint: sig.key.$case === 'publicKey' ? sig.key.hint : undefined,
     certificateChain: false,
   });
-  return bundleToJSON(await witness(bundle, sig, { rekorEntryType: 'dsse', ...options }));
+  return serialize(await witness(bundle, sig, { rekorEntryType: 'dsse', ...options }));
 }
 
 /** Signs an in-toto Statement (checked first) as DSSE `application/vnd.in-toto+json`. */
@@ -104,6 +104,23 @@ async function witness<T extends Bundle>(bundle: T, sig: Signature, options: Sig
     bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps.push(...(material.rfc3161Timestamps ?? []));
   }
   return bundle;
+}
+
+/**
+ * Protobuf JSON drops zero values, so a log's first leaf (logIndex 0) or a one-leaf tree (no hashes) would
+ * lose fields the bundle spec marks REQUIRED; write them explicitly so strict verifiers accept the bundle.
+ */
+function serialize(bundle: Bundle): SerializedBundle {
+  const json = bundleToJSON(bundle);
+  for (const entry of json.verificationMaterial.tlogEntries ?? []) {
+    const proof = entry.inclusionProof as (typeof entry.inclusionProof & { logIndex?: string; hashes?: string[] }) | undefined;
+    if (proof) {
+      proof.logIndex ??= '0';
+      proof.hashes ??= [];
+    }
+    (entry as { logIndex?: string }).logIndex ??= '0';
+  }
+  return json;
 }
 
 function stripSlash(url: string): string {
