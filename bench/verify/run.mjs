@@ -7,7 +7,7 @@
 // bundles hit); ours_no_memo_per_s turns that memo off, so every verification does all its signature checks.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadTrustedRoot, verifyBundle } from '@provenant/core/verify';
@@ -126,6 +126,9 @@ const line = {
   cold_verify_bundle_ms: coldMs,
   cold_verify_bundle_stddev_ms: coldStddevMs,
   target: { ratio: 6, ours_per_s: 700, cold_ms: 250 },
+  // Context: these are wall-clock figures on a shared machine.
+  load_1m: Math.round(loadavg()[0] * 100) / 100,
+  cpus: cpus().length,
 };
 if (skipped.length) process.stderr.write(`skipped (not accepted by both verifiers):\n  ${skipped.join('\n  ')}\n`);
 console.log(JSON.stringify(line));
