@@ -115,6 +115,7 @@ export type ProvenantErrorCode =
   | 'ATTESTATION_MISSING'
   | 'CI_ENV_UNDETECTED'
   | 'VSA_INVALID'
+  | 'WORKFLOW_INPUTS_MISMATCH'
   // verifier / policy
   | 'POLICY_INVALID'
   | 'POLICY_NOT_FOUND'

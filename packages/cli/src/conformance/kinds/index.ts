@@ -12,4 +12,6 @@ export const kindHandlers: Record<string, () => Promise<KindHandler>> = {
   'os-pkgdb': () => import('./os-pkgdb.js').then((m) => m.handler),
   'cosign-key-import': () => import('./cosign-keys.js').then((m) => m.importHandler),
   'cosign-encrypted-private-key': () => import('./cosign-keys.js').then((m) => m.encryptedKeyHandler),
+  'slsa-provenance': () => import('./slsa.js').then((m) => m.provenanceHandler),
+  lockfile: () => import('./lockfile.js').then((m) => m.handler),
 };

@@ -1,0 +1,7 @@
+export { BuilderId, checkBuilderTag, checkVersionedTag } from './builder-id.js';
+export { slsaError, type UpstreamError } from './errors.js';
+export { workflowIdentity, type CertificateFacts, type WorkflowIdentity } from './identity.js';
+export { BUILDERS, BUILD_TYPES, ProvenanceView, type ProvenanceFlavor } from './provenance.js';
+export { TRUSTED_BUILDERS, digestAlgorithmOf, verifyBuilderIdentity, verifyCommonExpectations, verifyProvenanceContent, type ProvenanceExpectations } from './checks.js';
+export { verifySignedProvenance, type SignedProvenance } from './signed.js';
+export { trustedBuildersFor, verifyArtifactProvenance, verifyProvenanceIdentity, type ProvenanceMode, type VerifiedProvenance, type VerifyProvenanceOptions } from './artifact.js';
