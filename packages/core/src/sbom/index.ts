@@ -1,5 +1,21 @@
 // Public API of core/sbom. Other modules import only this file.
-export {};
+
+// JavaScript catalogers (package-lock/shrinkwrap v1-v3, pnpm 5/6/9, yarn classic/berry, node_modules) and the inventory they produce.
+export type { Inventory, InventoryPackage, InventoryRoot, InventoryDependency, InventoryHash, HashAlgorithm, CatalogOptions, InventorySourceKind, PackageSourceKind } from './inventory.js';
+export { catalogJavaScriptProject, parseLockfile, LOCKFILE_NAMES, DEFAULT_MAX_LOCKFILE_BYTES } from './js/index.js';
+export type { JavaScriptCatalogOptions } from './js/index.js';
+export { parsePackageLock } from './js/package-lock.js';
+export { parsePnpmLock } from './js/pnpm-lock.js';
+export { parseYarnLock } from './js/yarn-lock.js';
+export { catalogNodeModules } from './js/node-modules.js';
+export { hashesFromIntegrity, npmPurl } from './js/common.js';
+// Writers: CycloneDX through @cyclonedx/cyclonedx-library, SPDX 2.3 JSON. Loaded on first use (the library is slow to import).
+export type { CycloneDxOptions, CycloneDxSpecVersion, CycloneDxFormat } from './cyclonedx.js';
+export type { SpdxOptions, SpdxDocument } from './spdx.js';
+export { toCycloneDx, inventoryToBom } from './cyclonedx.js';
+export { toSpdxJson, spdxDocumentSchema } from './spdx.js';
+// Where `provenant sbom` sends a target: project/lockfile here, images to sbom/image.
+export { isImageTarget } from './target.js';
 // OS package databases (dpkg, apk, python, os-release): sbom/os, owned by the image-SBOM work.
 export * from './os/index.js';
 // Image SBOMs (squash + catalog of OCI layouts, docker-archives, registry images): sbom/image.
