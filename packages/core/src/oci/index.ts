@@ -1,5 +1,49 @@
 // Public API of core/oci. Other modules import only this file.
-export {};
+// References, the distribution client (auth chain, manifests, blobs, uploads, tags), referrers, copy.
+export {
+  DOCKER_HUB,
+  DOCKER_HUB_API_HOST,
+  formatReference,
+  isLoopbackRegistry,
+  isRegistryHost,
+  manifestReference,
+  normalizeRegistry,
+  parseReference,
+  registryApiHost,
+  withReference,
+  type ImageReference,
+  type RepositoryRef,
+} from './reference.js';
+export {
+  createClient,
+  parseRetryAfter,
+  RegistryClient,
+  type BlobInput,
+  type FetchedManifest,
+  type ParsedManifest,
+  type PushedManifest,
+  type RegistryClientFileOptions,
+  type RegistryClientOptions,
+} from './client.js';
+export type { TransportOptions } from './http.js';
+export { MANIFEST_ACCEPT, OCI_EMPTY_DIGEST, OCI_EMPTY_JSON, OCI_EMPTY_MEDIA_TYPE } from './media-types.js';
+export { addToReferrersFallback, listFallbackReferrers, listReferrers, referrersFallbackTag, removeFromReferrersFallback } from './referrers.js';
+export { copyImage, inRepository, type CopyImageOptions, type CopyImageResult } from './copy.js';
+export { parseWwwAuthenticate, type AuthChallenge } from './auth/challenge.js';
+export {
+  chainCredentials,
+  configKeyRegistry,
+  credentialsFromDockerConfig,
+  defaultCredentials,
+  dockerConfigPaths,
+  parseDockerConfig,
+  runCredentialHelper,
+  staticCredentials,
+  type CredentialResolver,
+  type Credentials,
+  type DefaultCredentialOptions,
+  type DockerConfig,
+} from './auth/credentials.js';
 // Image layouts (OCI dirs, docker-archive) and streaming tar/gzip: oci/layout and oci/tar (image-SBOM work).
 export * from './layout/index.js';
 export * from './tar/index.js';

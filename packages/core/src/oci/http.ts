@@ -1,0 +1,228 @@
+// One HTTP exchange with a registry over node:http/https: custom CA and client certificates, a connect
+// timeout and an idle timeout (which also catches a stalled body), redirects with a limit and without
+// forwarding credentials to another origin, and bodies read under a byte limit.
+import http from 'node:http';
+import https from 'node:https';
+import tls from 'node:tls';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
+import { ProvenantError, type ProvenantErrorCode } from '../errors.js';
+
+export interface TransportOptions {
+  /** Extra trusted CA certificates (PEM), added to Node's default roots. */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** Client certificate and key (PEM) for mutual TLS. */
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  /** Milliseconds to establish a connection (TCP + TLS). */
+  connectTimeoutMs?: number;
+  /** Milliseconds without any byte from the server, while waiting for headers or reading a body. */
+  idleTimeoutMs?: number;
+  /** Redirects followed per request before REGISTRY_TOO_MANY_REDIRECTS. */
+  maxRedirects?: number;
+}
+
+/** A request body: bytes (replayable on redirect and retry) or a one-shot stream with a known length. */
+export type RequestBody = Buffer | { stream: () => Readable; length: number | undefined; replayable?: boolean };
+
+export interface HttpRequest {
+  method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
+  url: URL;
+  headers?: Record<string, string>;
+  body?: RequestBody;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** The URL that finally answered (after redirects). */
+  url: URL;
+  body: IncomingMessage;
+}
+
+const DEFAULTS = { connectTimeoutMs: 10_000, idleTimeoutMs: 30_000, maxRedirects: 5 };
+
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const v = headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}
+export { header as responseHeader };
+
+export class HttpTransport {
+  private readonly httpAgent: http.Agent;
+  private readonly httpsAgent: https.Agent;
+  private readonly options: Required<Pick<TransportOptions, 'connectTimeoutMs' | 'idleTimeoutMs' | 'maxRedirects'>>;
+
+  constructor(options: TransportOptions = {}) {
+    this.options = {
+      connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
+      idleTimeoutMs: options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs,
+      maxRedirects: options.maxRedirects ?? DEFAULTS.maxRedirects,
+    };
+    this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+    const ca = options.ca === undefined ? undefined : [...(Array.isArray(options.ca) ? options.ca : [options.ca])];
+    // Custom CAs extend, not replace, the default roots (as docker's certs.d does).
+    const tlsCa = ca === undefined ? undefined : [...tls.rootCertificates, ...ca];
+    this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 16, ca: tlsCa, cert: options.cert, key: options.key });
+  }
+
+  get idleTimeoutMs(): number {
+    return this.options.idleTimeoutMs;
+  }
+
+  /** Sends a request, following redirects; the caller must consume or destroy `body`. */
+  async send(req: HttpRequest): Promise<HttpResponse> {
+    let url = req.url;
+    let method = req.method;
+    let body = req.body;
+    let headers = { ...(req.headers ?? {}) };
+    for (let hop = 0; ; hop++) {
+      const res = await this.once({ method, url, headers, body });
+      const location = header(res.headers, 'location');
+      if (![301, 302, 303, 307, 308].includes(res.status) || location === undefined) return res;
+      res.body.resume();
+      if (hop >= this.options.maxRedirects) {
+        throw new ProvenantError('REGISTRY_TOO_MANY_REDIRECTS', `${req.method} ${req.url.origin}${req.url.pathname}: more than ${this.options.maxRedirects} redirects`, {
+          details: { url: redactUrl(req.url), limit: this.options.maxRedirects },
+        });
+      }
+      let next: URL;
+      try {
+        next = new URL(location, url);
+      } catch (cause) {
+        throw new ProvenantError('REGISTRY_PROTOCOL_ERROR', `redirect to an invalid location ${JSON.stringify(location)}`, { cause });
+      }
+      if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new ProvenantError('REGISTRY_PROTOCOL_ERROR', `redirect to unsupported scheme ${next.protocol}`);
+      if (url.protocol === 'https:' && next.protocol === 'http:') throw new ProvenantError('REGISTRY_PROTOCOL_ERROR', `redirect from https to plain http (${redactUrl(next)}) refused`);
+      if (next.origin !== url.origin) headers = withoutCredentials(headers);
+      if (res.status === 303 || ((res.status === 301 || res.status === 302) && method !== 'GET' && method !== 'HEAD')) {
+        method = method === 'HEAD' ? 'HEAD' : 'GET';
+        body = undefined;
+        headers = Object.fromEntries(Object.entries(headers).filter(([k]) => !/^content-/i.test(k)));
+      } else if (body !== undefined && !Buffer.isBuffer(body) && !body.replayable) {
+        throw new ProvenantError('REGISTRY_PROTOCOL_ERROR', `${method} ${redactUrl(url)} was redirected but its streamed body cannot be sent twice`);
+      }
+      url = next;
+    }
+  }
+
+  private once(req: HttpRequest): Promise<HttpResponse> {
+    const { url, method } = req;
+    const isHttps = url.protocol === 'https:';
+    const mod = isHttps ? https : http;
+    const headers: Record<string, string> = { 'user-agent': 'provenant', ...(req.headers ?? {}) };
+    const body = req.body;
+    if (body !== undefined) {
+      const length = Buffer.isBuffer(body) ? body.length : body.length;
+      if (length !== undefined) headers['content-length'] = String(length);
+    } else if (method === 'PUT' || method === 'POST' || method === 'PATCH') {
+      headers['content-length'] = '0';
+    }
+    return new Promise<HttpResponse>((resolve, reject) => {
+      let settled = false;
+      const fail = (err: ProvenantError): void => {
+        if (!settled) {
+          settled = true;
+          reject(err);
+        }
+        request.destroy(err);
+      };
+      const request = mod.request(url, { method, headers, agent: isHttps ? this.httpsAgent : this.httpAgent });
+      const connectTimer = setTimeout(
+        () => fail(new ProvenantError('TIMEOUT', `${method} ${redactUrl(url)}: no connection within ${this.options.connectTimeoutMs} ms`, { details: { url: redactUrl(url) } })),
+        this.options.connectTimeoutMs,
+      );
+      request.on('socket', (socket) => {
+        const connected = (): void => clearTimeout(connectTimer);
+        if ((socket as { connecting?: boolean }).connecting === false && !socket.destroyed) connected();
+        else socket.once(isHttps ? 'secureConnect' : 'connect', connected);
+      });
+      request.setTimeout(this.options.idleTimeoutMs, () => {
+        fail(new ProvenantError('TIMEOUT', `${method} ${redactUrl(url)}: the registry sent nothing for ${this.options.idleTimeoutMs} ms`, { details: { url: redactUrl(url) } }));
+      });
+      request.on('error', (err) => {
+        clearTimeout(connectTimer);
+        if (settled) return;
+        settled = true;
+        reject(err instanceof ProvenantError ? err : networkError(err, method, url));
+      });
+      request.on('response', (res) => {
+        clearTimeout(connectTimer);
+        settled = true;
+        // The idle timer keeps running on the socket while the body is read: a stalled body errors.
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, url, body: res });
+      });
+      if (body === undefined) request.end();
+      else if (Buffer.isBuffer(body)) request.end(body);
+      else {
+        const stream = body.stream();
+        stream.on('error', (err) => fail(err instanceof ProvenantError ? err : new ProvenantError('IO_ERROR', `reading the upload body failed: ${err.message}`, { cause: err })));
+        stream.pipe(request);
+      }
+    });
+  }
+
+  close(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+}
+
+function withoutCredentials(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== 'authorization' && k.toLowerCase() !== 'cookie'));
+}
+
+/** The URL without query string (upload locations carry state tokens; redirects may carry signatures). */
+export function redactUrl(url: URL): string {
+  return `${url.origin}${url.pathname}`;
+}
+
+const TLS_CODES = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME/;
+
+function networkError(err: Error & { code?: string }, method: string, url: URL): ProvenantError {
+  const code = err.code ?? '';
+  const tls = TLS_CODES.test(code) || TLS_CODES.test(err.message);
+  const pcode: ProvenantErrorCode = tls ? 'TLS_ERROR' : 'REGISTRY_UNREACHABLE';
+  const hint = tls ? ' (pass the registry CA with --ca-file, or check the client certificate)' : '';
+  return new ProvenantError(pcode, `${method} ${redactUrl(url)} failed: ${err.message}${hint}`, { cause: err, details: { url: redactUrl(url), errno: code } });
+}
+
+/**
+ * Reads a whole body under a byte limit. A declared Content-Length over the limit fails before reading;
+ * a connection that ends early fails with `truncatedCode`.
+ */
+export async function readBody(res: HttpResponse, limit: number, what: string, codes: { tooLarge: ProvenantErrorCode; truncated: ProvenantErrorCode } = { tooLarge: 'SIZE_LIMIT_EXCEEDED', truncated: 'REGISTRY_PROTOCOL_ERROR' }): Promise<Buffer> {
+  const declared = header(res.headers, 'content-length');
+  if (declared !== undefined && Number(declared) > limit) {
+    res.body.destroy();
+    throw new ProvenantError(codes.tooLarge, `${what} is ${declared} bytes, over the ${limit} byte limit`, { details: { limit, declared: Number(declared) } });
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) {
+        res.body.destroy();
+        throw new ProvenantError(codes.tooLarge, `${what} is over the ${limit} byte limit`, { details: { limit } });
+      }
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    throw bodyError(err, what, codes.truncated);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+/** Maps errors raised while reading a body (premature close, timeout) to a ProvenantError. */
+export function bodyError(err: unknown, what: string, truncated: ProvenantErrorCode): ProvenantError {
+  if (err instanceof ProvenantError) return err;
+  const e = err as Error & { code?: string };
+  return new ProvenantError(truncated, `${what}: the connection ended before the whole body arrived (${e.message})`, { cause: err });
+}
+
+/** Discards a response body so the socket can be reused. */
+export function discard(res: HttpResponse): void {
+  res.body.resume();
+  res.body.on('error', () => undefined);
+}
