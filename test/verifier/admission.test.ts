@@ -40,12 +40,16 @@ function makeTls(dir: string): { ca: Buffer; cert: Buffer; key: Buffer; certPath
   return { ca: readFileSync(join(dir, 'ca.pem')), cert: readFileSync(join(dir, 'server.pem')), key: readFileSync(join(dir, 'server.key')), certPath: join(dir, 'server.pem'), keyPath: join(dir, 'server.key') };
 }
 
-function post(url: string, ca: Buffer, body: unknown): Promise<{ status: number; json: any }> {
+interface ReviewReply {
+  response: { uid: string; allowed: boolean; status: { code: number; message: string } };
+}
+
+function post(url: string, ca: Buffer, body: unknown): Promise<{ status: number; json: ReviewReply }> {
   return new Promise((resolve, reject) => {
     const req = request(url + '/validate', { method: 'POST', ca, headers: { 'content-type': 'application/json' } }, (res) => {
       let text = '';
       res.on('data', (c) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) as ReviewReply }));
     });
     req.on('error', reject);
     req.end(typeof body === 'string' ? body : JSON.stringify(body));

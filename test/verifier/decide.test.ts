@@ -128,11 +128,11 @@ spec:
     const set = await loadPolicyText(policy);
     const d = evaluate(subject, evidence, set);
     expect(d.allowed, JSON.stringify(d.policies)).toBe(true);
-    const sigOnly = await loadPolicyText(policy.replace('  requireSignature: false\n', '').replace(/  attestations:[\s\S]*$/, ''));
+    const sigOnly = await loadPolicyText(policy.replace('  requireSignature: false\n', '').replace(/ {2}attestations:[\s\S]*$/, ''));
     const d2 = evaluate(subject, evidence, sigOnly);
     expect(d2.allowed, JSON.stringify(d2.policies)).toBe(true);
     expect(d.policies[0]!.authorities[0]!.checks[0]!.check).toBe('attestation:provenance');
-    const global = evaluate(subject, evidence, await loadPolicyText(policy.replace(/      trustedRoot: .*\n/, '').replace('  requireSignature: false\n', '').replace(/  attestations:[\s\S]*$/, '')), { trust: loadTrustedRoot(readFileSync(root)) });
+    const global = evaluate(subject, evidence, await loadPolicyText(policy.replace(/ {6}trustedRoot: .*\n/, '').replace('  requireSignature: false\n', '').replace(/ {2}attestations:[\s\S]*$/, '')), { trust: loadTrustedRoot(readFileSync(root)) });
     expect(global.allowed).toBe(true);
   });
 });

@@ -146,6 +146,11 @@ describe('registry evidence and promotion', () => {
     const report = JSON.parse(io.stdout) as { ok: boolean; decision: { policies: { firstFailure: string; authorities: { checks: { check: string; code?: string }[] }[] }[] } };
     expect(report.ok).toBe(false);
     expect(report.decision.policies[0]!.authorities[0]!.checks.find((c) => c.code === 'POLICY_CONDITION_FAILED')).toBeDefined();
+    // --attach-vsa: the signed VSA becomes one more referrer of the image.
+    const before = (await clientA.referrers('cli/app', (await clientA.resolve('cli/app', 'v1')).digest)).length;
+    io = captureIO();
+    expect(await main(['verify', `${a.host}/cli/app:v1`, '--policy', policy, '--attach-vsa', '--vsa-key', join(dir, 'vsa.key')], io)).toBe(0);
+    expect((await clientA.referrers('cli/app', (await clientA.resolve('cli/app', 'v1')).digest)).length).toBe(before + 1);
     io = captureIO();
     const vsaOut = join(dir, 'vsa.sigstore.json');
     expect(await main(['promote', `${a.host}/cli/app:v1`, `${b.host}/cli/app:v1`, '--policy', policy, '--vsa-key', join(dir, 'vsa.key'), '--vsa', vsaOut, '--json'], io)).toBe(0);

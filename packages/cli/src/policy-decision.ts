@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import type { Argv } from 'yargs';
-import type { Decision, Evidence, PolicySet, Subject } from '@provenant/verifier';
+import type { Decision, Evidence, PolicySet, RegistryEvidence, Subject } from '@provenant/verifier';
 import { EXIT, reportError, type CliIO, type ExitCode, type GlobalArgs } from './io.js';
 
 export interface PolicyArgs {
@@ -14,6 +14,7 @@ export interface PolicyArgs {
   trustedRoot?: string | undefined;
   vsa?: string | undefined;
   vsaKey?: string | undefined;
+  attachVsa?: boolean | undefined;
   noMatch?: 'deny' | 'allow' | undefined;
   insecureRegistry?: boolean | undefined;
 }
@@ -25,6 +26,7 @@ export function policyOptions<T>(y: Argv<T>) {
     .option('evidence', { type: 'string', array: true, describe: 'Sigstore bundle file(s) offered as signatures/attestations (with --policy)' })
     .option('vsa', { type: 'string', describe: 'write the decision as a signed SLSA VSA bundle to FILE (with --policy)' })
     .option('vsa-key', { type: 'string', describe: 'PEM private key that signs the VSA' })
+    .option('attach-vsa', { type: 'boolean', describe: 'attach the signed VSA to the image in its registry as an OCI referrer' })
     .option('no-match', { type: 'string', choices: ['deny', 'allow'] as const, describe: 'when no policy matches (default: the policy file, else deny)' })
     .option('insecure-registry', { type: 'boolean', describe: 'talk plain HTTP to the registry (loopback tests)' });
 }
@@ -59,6 +61,8 @@ export interface PreparedDecision {
   readonly evidence: Evidence;
   readonly policies: PolicySet;
   readonly decision: Decision;
+  /** Set when the evidence came from a registry. */
+  readonly registry?: RegistryEvidence | undefined;
 }
 
 /** Loads the policy and trust, gathers evidence for the subject, and decides. */
@@ -73,25 +77,30 @@ export async function decideTarget(target: string, args: PolicyArgs): Promise<Pr
   const fromFiles = await verifier.evidenceFromFiles(files);
   let subject: Subject;
   let evidence: Evidence = fromFiles;
+  let registry: RegistryEvidence | undefined;
   const resolved = await subjectFromTarget(target);
   if (resolved.kind === 'image-ref' || (resolved.kind === 'image' && files.length === 0)) {
-    const registry = await verifier.registryEvidence(resolved.ref, { insecure: args.insecureRegistry ?? false });
+    registry = await verifier.registryEvidence(resolved.ref, { insecure: args.insecureRegistry ?? false });
     subject = registry.subject;
     evidence = verifier.mergeEvidence(registry.evidence, fromFiles);
   } else subject = resolved;
   const decision = verifier.evaluate(subject, evidence, policies, { trust });
-  return { subject, evidence, policies, decision };
+  return { subject, evidence, policies, decision, registry };
 }
 
-/** Signs the decision as a VSA and writes it (temp + rename). */
+/** Signs the decision as a VSA, writes it (temp + rename) and, when asked, attaches it to the image. */
 export async function writeVsa(prepared: PreparedDecision, args: PolicyArgs): Promise<Uint8Array | undefined> {
-  if (args.vsa === undefined) return undefined;
+  if (args.vsa === undefined && !args.attachVsa) return undefined;
   const { ProvenantError } = await import('@provenant/core/errors');
   const verifier = await import('@provenant/verifier');
-  if (args.vsaKey === undefined) throw new ProvenantError('USAGE', '--vsa needs --vsa-key PEM to sign it');
+  if (args.vsaKey === undefined) throw new ProvenantError('USAGE', '--vsa/--attach-vsa need --vsa-key PEM to sign the VSA');
+  if (args.attachVsa && !prepared.registry) throw new ProvenantError('USAGE', '--attach-vsa needs an image read from its registry');
   const signer = verifier.keyStatementSigner(await readFile(args.vsaKey));
   const bundle = await signer(verifier.buildVsa(prepared.decision, prepared.policies));
-  await verifier.writeFileAtomic(args.vsa, bundle);
+  if (args.vsa !== undefined) await verifier.writeFileAtomic(args.vsa, bundle);
+  if (args.attachVsa && prepared.registry) {
+    await verifier.attachBundle(prepared.registry.client, prepared.registry.repository, prepared.registry.manifest, bundle, { 'dev.provenant.kind': 'vsa' });
+  }
   return bundle;
 }
 

@@ -137,6 +137,9 @@ export interface RegistryEvidence {
   readonly subject: Subject;
   readonly evidence: Evidence;
   readonly client: RegistryClient;
+  readonly repository: string;
+  /** The resolved manifest, as a referrer's subject descriptor needs it. */
+  readonly manifest: { readonly digest: string; readonly size: number; readonly mediaType: string };
 }
 
 /** Resolves the reference to a digest once, then gathers the evidence for that digest. */
@@ -145,7 +148,13 @@ export async function registryEvidence(ref: string, options: RegistryClientOptio
   const client = new RegistryClient(r.registry, options);
   const manifest = await client.resolve(r.repository, r.digest ?? r.tag ?? 'latest');
   const subject: Subject = { kind: 'image', ref: formatReference(r, { tag: r.tag }), digest: manifest.digest };
-  return { subject, evidence: await fetchImageEvidence(client, r.repository, manifest.digest), client };
+  return {
+    subject,
+    evidence: await fetchImageEvidence(client, r.repository, manifest.digest),
+    client,
+    repository: r.repository,
+    manifest: { digest: manifest.digest, size: manifest.bytes.length, mediaType: manifest.mediaType },
+  };
 }
 
 /** Attaches a Sigstore bundle (e.g. a signed VSA) to an image as an OCI referrer; returns its manifest digest. */
