@@ -3,9 +3,13 @@ import type { CommandEntry } from './types.js';
 // Command modules load lazily: only the one being run is imported. Keep entries sorted by name.
 export const commands: readonly CommandEntry[] = [
   { name: 'admission', describe: 'Kubernetes validating admission webhook (admission serve)', load: () => import('./admission.js') },
+  { name: 'attest', describe: 'sign an in-toto attestation about a file (DSSE in a Sigstore bundle)', load: () => import('./attest.js') },
+  { name: 'keygen', describe: 'write a cosign-compatible key pair (cosign.key encrypted, cosign.pub)', load: () => import('./keygen.js') },
   { name: 'pipeline', describe: 'SBOM + provenance + signatures + verification, written as an evidence bundle', load: () => import('./pipeline.js') },
   { name: 'promote', describe: 'copy an image and its attestations by digest, only if the policy allows', load: () => import('./promote.js') },
   { name: 'sbom', describe: 'generate an SBOM for a project dir, a lockfile or an image', load: () => import('./sbom.js') },
+  { name: 'sign', describe: 'sign a file into a Sigstore bundle (key or keyless)', load: () => import('./sign.js') },
+  { name: 'sign-bundle', describe: 'keyless-sign a file into a Sigstore bundle (sigstore-conformance client protocol)', load: () => import('./sign-bundle.js') },
   { name: 'verify', describe: 'verify a file against a Sigstore bundle, by key or certificate identity', load: () => import('./verify.js') },
   { name: 'verify-bundle', describe: 'verify a Sigstore bundle (sigstore-conformance client protocol)', load: () => import('./verify-bundle.js') },
 ];

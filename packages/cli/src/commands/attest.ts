@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
+import { ProvenantError } from '@provenant/core/errors';
+import type { CommandModule } from './types.js';
+import { readArtifactFile, readSmallFile, resolveSigning, signingOptions, writeBundleAndReport, type SigningArgs } from './sign.js';
+
+interface AttestArgs extends SigningArgs {
+  file: string;
+  predicate: string;
+  type: string;
+}
+
+/** cosign's --type shorthands; anything else must be the predicate type URI itself. */
+export const PREDICATE_TYPE_ALIASES: Readonly<Record<string, string>> = {
+  slsaprovenance: 'https://slsa.dev/provenance/v0.2',
+  slsaprovenance02: 'https://slsa.dev/provenance/v0.2',
+  slsaprovenance1: 'https://slsa.dev/provenance/v1',
+  spdx: 'https://spdx.dev/Document',
+  spdxjson: 'https://spdx.dev/Document',
+  cyclonedx: 'https://cyclonedx.org/bom',
+  vuln: 'https://cosign.sigstore.dev/attestation/vuln/v1',
+  openvex: 'https://openvex.dev/ns',
+  custom: 'https://cosign.sigstore.dev/attestation/v1',
+};
+
+export function predicateTypeFor(type: string): string {
+  const alias = PREDICATE_TYPE_ALIASES[type.toLowerCase()];
+  if (alias) return alias;
+  try {
+    new URL(type);
+  } catch {
+    throw new ProvenantError('USAGE', `--type ${type} is neither a predicate type URI nor one of ${Object.keys(PREDICATE_TYPE_ALIASES).join(', ')}`);
+  }
+  return type;
+}
+
+const mod: CommandModule<AttestArgs> = {
+  command: 'attest <file>',
+  describe: 'sign an in-toto attestation about a file (DSSE in a Sigstore bundle)',
+  builder: (y) =>
+    signingOptions(y)
+      .option('predicate', { type: 'string', demandOption: true, describe: 'JSON file with the predicate' })
+      .option('type', { type: 'string', default: 'custom', describe: 'predicate type URI, or a cosign shorthand (slsaprovenance1, cyclonedx, spdxjson, vuln, custom)' })
+      .positional('file', { type: 'string', demandOption: true, describe: 'the subject file (its sha256 goes in the statement)' }) as never,
+  handler: async (args, io) => {
+    const predicateType = predicateTypeFor(args.type);
+    const [data, predicateText] = await Promise.all([readArtifactFile(args.file), readSmallFile(args.predicate, 'predicate')]);
+    let predicate: unknown;
+    try {
+      predicate = JSON.parse(predicateText.toString('utf8'));
+    } catch (cause) {
+      throw new ProvenantError('JSON_INVALID', `predicate ${args.predicate} is not JSON`, { cause });
+    }
+    if (typeof predicate !== 'object' || predicate === null || Array.isArray(predicate)) {
+      throw new ProvenantError('PREDICATE_INVALID', `predicate ${args.predicate} must be a JSON object`);
+    }
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    const { createStatement } = await import('@provenant/core/intoto');
+    const statement = createStatement([{ name: basename(args.file), digest: { sha256 } }], predicateType, predicate as Record<string, unknown>);
+    const { signer, options, description } = await resolveSigning(args);
+    if (!args.quiet && !args.json) io.err(`provenant: attesting ${args.file} (${predicateType}) with ${description}\n`);
+    const { signStatement } = await import('@provenant/core/sign');
+    const bundle = await signStatement(statement, signer, options);
+    return writeBundleAndReport(bundle, args.bundle, args, io, { subject: args.file, digest: `sha256:${sha256}`, predicateType });
+  },
+};
+export const { command, describe, builder, handler } = mod;

@@ -1,0 +1,135 @@
+import { randomBytes } from 'node:crypto';
+import { open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { Argv } from 'yargs';
+import { ProvenantError } from '@provenant/core/errors';
+import type { SerializedBundle, SignOptions, Signer } from '@provenant/core/sign';
+import { EXIT, type CliIO, type ExitCode, type GlobalArgs } from '../io.js';
+import type { CommandModule } from './types.js';
+
+// Public-good Sigstore, used for keyless signing when no URL is given.
+export const PUBLIC_FULCIO_URL = 'https://fulcio.sigstore.dev';
+export const PUBLIC_REKOR_URL = 'https://rekor.sigstore.dev';
+export const STAGING_FULCIO_URL = 'https://fulcio.sigstage.dev';
+export const STAGING_REKOR_URL = 'https://rekor.sigstage.dev';
+
+const ARTIFACT_LIMIT = 1024 * 1024 * 1024;
+const SMALL_FILE_LIMIT = 16 * 1024 * 1024;
+
+/** Signing flags shared by `sign`, `attest` and `sign-bundle`. */
+export interface SigningArgs {
+  key?: string | undefined;
+  passwordFile?: string | undefined;
+  identityToken?: string | undefined;
+  fulcioUrl?: string | undefined;
+  rekorUrl?: string | undefined;
+  tsaUrl?: string | undefined;
+  tlogUpload?: boolean | undefined;
+  bundle: string;
+}
+
+export function signingOptions<T>(y: Argv<T>): Argv<T & SigningArgs> {
+  return y
+    .option('key', { type: 'string', describe: 'private key file (cosign.key, or an unencrypted PEM key); omit for keyless signing' })
+    .option('password-file', { type: 'string', describe: 'file holding the key password (else PROVENANT_PASSWORD or COSIGN_PASSWORD)' })
+    .option('identity-token', { type: 'string', describe: 'OIDC token for keyless signing (else SIGSTORE_ID_TOKEN or the GitHub Actions token)' })
+    .option('fulcio-url', { type: 'string', describe: `Fulcio URL for keyless signing (default ${PUBLIC_FULCIO_URL})` })
+    .option('rekor-url', { type: 'string', describe: 'Rekor URL to log the signature in (keyless default: public Rekor)' })
+    .option('tsa-url', { type: 'string', describe: 'RFC 3161 timestamp authority URL to timestamp the signature with' })
+    .option('tlog-upload', { type: 'boolean', describe: 'log the signature in Rekor (default: yes for keyless, only with --rekor-url for keys)' })
+    .option('bundle', { type: 'string', demandOption: true, describe: 'where to write the Sigstore bundle (JSON)' }) as unknown as Argv<T & SigningArgs>;
+}
+
+/** Reads a regular file up to a size limit, with codes for missing, unreadable and too large. */
+export async function readInput(path: string, limit: number, what: string): Promise<Buffer> {
+  try {
+    const s = await stat(path);
+    if (!s.isFile()) throw new ProvenantError('FILE_UNREADABLE', `${what} ${path} is not a file`);
+    if (s.size > limit) throw new ProvenantError('FILE_TOO_LARGE', `${what} ${path} is larger than ${limit} bytes`);
+    return await readFile(path);
+  } catch (err) {
+    if (err instanceof ProvenantError) throw err;
+    const code = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE';
+    throw new ProvenantError(code, `cannot read ${what} ${path}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+export const readArtifactFile = (path: string): Promise<Buffer> => readInput(path, ARTIFACT_LIMIT, 'artifact');
+export const readSmallFile = (path: string, what: string): Promise<Buffer> => readInput(path, SMALL_FILE_LIMIT, what);
+
+/** Writes a file atomically: a temp file beside it, fsync, then rename, so readers never see half a file. */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const fh = await open(tmp, 'wx', mode);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw new ProvenantError('OUTPUT_WRITE_FAILED', `cannot write ${path}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+export interface ResolvedSigning {
+  signer: Signer;
+  options: SignOptions;
+  description: string;
+}
+
+/** Turns the flags into a signer (key or keyless) and its witnesses. */
+export async function resolveSigning(args: SigningArgs, defaults: { fulcioURL?: string; rekorURL?: string } = {}): Promise<ResolvedSigning> {
+  const sign = await import('@provenant/core/sign');
+  if (args.key !== undefined) {
+    if (args.identityToken !== undefined) throw new ProvenantError('USAGE', 'pass either --key or --identity-token, not both');
+    const pem = (await readSmallFile(args.key, 'private key')).toString('utf8');
+    const password = await sign.resolveKeyPassword({ passwordFile: args.passwordFile });
+    const signer = sign.keySigner(await sign.loadPrivateKey(pem, password));
+    const rekorURL = args.tlogUpload === false ? undefined : (args.rekorUrl ?? (args.tlogUpload ? (defaults.rekorURL ?? PUBLIC_REKOR_URL) : undefined));
+    return { signer, options: { rekorURL, tsaURL: args.tsaUrl }, description: `${signer.algorithm} key ${signer.hint}` };
+  }
+  const token = await sign.resolveIdentityToken({ token: args.identityToken });
+  const fulcioURL = args.fulcioUrl ?? defaults.fulcioURL ?? PUBLIC_FULCIO_URL;
+  const signer = sign.keylessSigner({ fulcioURL, identityToken: token });
+  let rekorURL = args.tlogUpload === false ? undefined : (args.rekorUrl ?? defaults.rekorURL);
+  if (rekorURL === undefined && args.tlogUpload !== false && args.tsaUrl === undefined) rekorURL = PUBLIC_REKOR_URL;
+  if (rekorURL === undefined && args.tsaUrl === undefined) {
+    throw new ProvenantError('USAGE', 'keyless signing with --no-tlog-upload needs --tsa-url: verifiers need a witnessed signing time');
+  }
+  const claims = sign.checkIdentityToken(token);
+  return { signer, options: { rekorURL, tsaURL: args.tsaUrl }, description: `keyless (${claims.email ?? claims.sub ?? '?'} from ${claims.iss}) via ${fulcioURL}` };
+}
+
+/** Writes the bundle and reports it (JSON with --json). */
+export async function writeBundleAndReport(bundle: SerializedBundle, out: string, args: GlobalArgs, io: CliIO, facts: Record<string, unknown>): Promise<ExitCode> {
+  await writeFileAtomic(out, JSON.stringify(bundle) + '\n');
+  const tlog = bundle.verificationMaterial.tlogEntries?.length ?? 0;
+  const tsa = bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps?.length ?? 0;
+  if (args.json) io.out(JSON.stringify({ ok: true, bundle: out, mediaType: bundle.mediaType, tlogEntries: tlog, rfc3161Timestamps: tsa, ...facts }) + '\n');
+  else if (!args.quiet) io.err(`provenant: wrote ${out} (${tlog} tlog entr${tlog === 1 ? 'y' : 'ies'}, ${tsa} timestamp${tsa === 1 ? '' : 's'})\n`);
+  return EXIT.OK;
+}
+
+interface SignArgs extends SigningArgs {
+  file: string;
+}
+
+const mod: CommandModule<SignArgs> = {
+  command: 'sign <file>',
+  describe: 'sign a file into a Sigstore bundle (key or keyless)',
+  builder: (y) => signingOptions(y).positional('file', { type: 'string', demandOption: true, describe: 'the file to sign' }) as never,
+  handler: async (args, io) => {
+    const data = await readArtifactFile(args.file);
+    const { signer, options, description } = await resolveSigning(args);
+    if (!args.quiet && !args.json) io.err(`provenant: signing ${args.file} with ${description}\n`);
+    const { signBlob } = await import('@provenant/core/sign');
+    const { createHash } = await import('node:crypto');
+    const bundle = await signBlob(data, signer, options);
+    return writeBundleAndReport(bundle, args.bundle, args, io, { artifact: args.file, digest: `sha256:${createHash('sha256').update(data).digest('hex')}` });
+  },
+};
+export const { command, describe, builder, handler } = mod;
