@@ -1,12 +1,84 @@
+import { randomBytes } from 'node:crypto';
+import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ProvenantError } from '@provenant/core/errors';
+import type { ImageSbomWriter, SbomDocumentOptions } from '@provenant/core/sbom';
+import { EXIT } from '../io.js';
 import type { CommandModule } from './types.js';
 
-const mod: CommandModule = {
-  command: 'sbom',
-  describe: 'not built yet',
-  builder: (y) => y,
-  handler: async () => {
-    throw new ProvenantError('UNSUPPORTED', 'sbom is not built yet');
+interface SbomArgs {
+  target: string;
+  format: SbomDocumentOptions['format'];
+  specVersion: SbomDocumentOptions['specVersion'];
+  output: string | undefined;
+  omit: string[];
+  reproducible: boolean;
+}
+
+/** Writes next to the destination, then renames: a failed run never leaves a partial file. */
+function writeAtomically(path: string, text: string): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } catch (err) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // nothing was written
+    }
+    throw new ProvenantError('OUTPUT_WRITE_FAILED', `cannot write ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
+  }
+}
+
+async function projectSbom(target: string, opts: SbomDocumentOptions): Promise<{ document: string; components: number; source: string }> {
+  const sbom = await import('@provenant/core/sbom');
+  const inventory = sbom.catalogJavaScriptProject(target, { omitDev: opts.omitDev });
+  const document =
+    opts.format === 'spdx-json'
+      ? sbom.toSpdxJson(inventory, { reproducible: opts.reproducible })
+      : sbom.toCycloneDx(inventory, { specVersion: opts.specVersion, format: opts.format === 'cyclonedx-xml' ? 'xml' : 'json', reproducible: opts.reproducible });
+  return { document, components: inventory.packages.length, source: inventory.source.path ?? target };
+}
+
+async function imageSbom(target: string, opts: SbomDocumentOptions): Promise<{ document: string; components: number; source: string }> {
+  const sbom = (await import('@provenant/core/sbom')) as Record<string, unknown>;
+  const writer = sbom['writeImageSbom'] as ImageSbomWriter | undefined;
+  if (typeof writer !== 'function') throw new ProvenantError('UNSUPPORTED', `image targets (${target}) are not supported by this build yet`);
+  return { ...(await writer(target, opts)), source: target };
+}
+
+const mod: CommandModule<SbomArgs> = {
+  command: 'sbom <target>',
+  describe: 'generate an SBOM for a project dir, a lockfile or an image',
+  builder: (y) =>
+    y
+      .positional('target', { type: 'string', demandOption: true, describe: 'project dir, lockfile, oci:<layout>[:tag], docker-archive:<file> or an image ref' })
+      .option('format', { type: 'string', choices: ['cyclonedx-json', 'cyclonedx-xml', 'spdx-json'] as const, default: 'cyclonedx-json' as const, describe: 'output format' })
+      .option('spec-version', { type: 'string', choices: ['1.5', '1.6'] as const, default: '1.6' as const, describe: 'CycloneDX spec version' })
+      .option('output', { type: 'string', alias: 'o', describe: 'write the SBOM to this file (atomically) instead of stdout' })
+      .option('omit', { type: 'array', string: true, choices: ['dev'], default: [] as string[], describe: 'leave out dev dependencies (default: kept, scope excluded)' })
+      .option('reproducible', { type: 'boolean', default: false, describe: 'no serial number or timestamp, sorted: byte-identical across runs' }) as never,
+  handler: async (args, io) => {
+    const opts: SbomDocumentOptions = {
+      format: args.format,
+      specVersion: args.specVersion,
+      reproducible: args.reproducible,
+      omitDev: args.omit.includes('dev'),
+    };
+    const { isImageTarget } = await import('@provenant/core/sbom');
+    const result = isImageTarget(args.target) ? await imageSbom(args.target, opts) : await projectSbom(args.target, opts);
+    const text = result.document.endsWith('\n') ? result.document : result.document + '\n';
+    if (args.output === undefined) {
+      io.out(text);
+      return EXIT.OK;
+    }
+    const output = resolve(args.output);
+    writeAtomically(output, text);
+    const summary = { ok: true, output, format: opts.format, specVersion: opts.format === 'spdx-json' ? undefined : opts.specVersion, components: result.components, source: result.source };
+    if (args.json) io.out(JSON.stringify(summary) + '\n');
+    else if (!args.quiet) io.err(`provenant: wrote ${opts.format} SBOM with ${result.components} components to ${output}\n`);
+    return EXIT.OK;
   },
 };
 export const { command, describe, builder, handler } = mod;

@@ -16,6 +16,7 @@ export { toCycloneDx, inventoryToBom } from './cyclonedx.js';
 export { toSpdxJson, spdxDocumentSchema } from './spdx.js';
 // Where `provenant sbom` sends a target: project/lockfile here, images to sbom/image.
 export { isImageTarget } from './target.js';
+export type { ImageSbomWriter, SbomDocumentOptions } from './target.js';
 // OS package databases (dpkg, apk, python, os-release): sbom/os, owned by the image-SBOM work.
 export * from './os/index.js';
 // Image SBOMs (squash + catalog of OCI layouts, docker-archives, registry images): sbom/image.

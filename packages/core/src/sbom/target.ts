@@ -13,3 +13,16 @@ export function isImageTarget(target: string): boolean {
   return /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._/-][a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[0-9a-f]{64})?$/u.test(target) &&
     (target.includes(':') || target.includes('/') || target.includes('@'));
 }
+
+export interface SbomDocumentOptions {
+  format: 'cyclonedx-json' | 'cyclonedx-xml' | 'spdx-json';
+  specVersion: '1.5' | '1.6';
+  reproducible: boolean;
+  omitDev: boolean;
+}
+
+/**
+ * The hook `provenant sbom` calls for image targets: sbom/image exports a function of this type named
+ * `writeImageSbom`; until it does, image targets are UNSUPPORTED.
+ */
+export type ImageSbomWriter = (target: string, opts: SbomDocumentOptions) => Promise<{ document: string; components: number }>;
