@@ -137,8 +137,12 @@ export class HttpTransport {
         if ((socket as { connecting?: boolean }).connecting === false && !socket.destroyed) connected();
         else socket.once(isHttps ? 'secureConnect' : 'connect', connected);
       });
+      let response: IncomingMessage | undefined;
       request.setTimeout(this.options.idleTimeoutMs, () => {
-        fail(new ProvenantError('TIMEOUT', `${method} ${redactUrl(url)}: the registry sent nothing for ${this.options.idleTimeoutMs} ms`, { details: { url: redactUrl(url) } }));
+        const err = new ProvenantError('TIMEOUT', `${method} ${redactUrl(url)}: the registry sent nothing for ${this.options.idleTimeoutMs} ms`, { details: { url: redactUrl(url) } });
+        // After the headers, the body reader must see the timeout, not a generic "aborted".
+        response?.destroy(err);
+        fail(err);
       });
       request.on('error', (err) => {
         clearTimeout(connectTimer);
@@ -149,6 +153,7 @@ export class HttpTransport {
       request.on('response', (res) => {
         clearTimeout(connectTimer);
         settled = true;
+        response = res;
         // The idle timer keeps running on the socket while the body is read: a stalled body errors.
         resolve({ status: res.statusCode ?? 0, headers: res.headers, url, body: res });
       });

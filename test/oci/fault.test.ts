@@ -1,0 +1,232 @@
+// Hostile registries: a fault-injecting proxy in front of the real registry. Every case ends with a
+// ProvenantError code, retries only where repeating is safe, and never hangs (timeouts are small here).
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { ProvenantError } from '@provenant/core/errors';
+import { RegistryClient, staticCredentials, type RegistryClientOptions, type RepositoryRef } from '@provenant/core/oci';
+import { startFaultProxy, startTinyServer, type FaultProxy, type SeenRequest } from '../helpers/fault-proxy.js';
+import { makeImage, sha256, type TestImage } from './fixtures.js';
+
+const regs = inject('ociRegistries');
+let proxy: FaultProxy;
+let img: TestImage;
+let repo: RepositoryRef;
+let direct: RegistryClient;
+const clients: RegistryClient[] = [];
+
+function client(extra: RegistryClientOptions = {}): RegistryClient {
+  const c = new RegistryClient({ credentials: staticCredentials({}), insecure: true, retries: 2, retryBaseDelayMs: 5, maxRetryDelayMs: 2000, idleTimeoutMs: 400, connectTimeoutMs: 1000, ...extra });
+  clients.push(c);
+  return c;
+}
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(ProvenantError);
+    return (err as ProvenantError).code;
+  }
+  return 'no error';
+}
+
+const isBlob = (digest: string) => (r: SeenRequest) => r.method === 'GET' && r.path.endsWith(`/blobs/${digest}`);
+const isManifest = (r: SeenRequest) => r.path.includes('/manifests/');
+const count = (pred: (r: SeenRequest) => boolean): number => proxy.requests.filter(pred).length;
+
+beforeAll(async () => {
+  proxy = await startFaultProxy(regs.plain.host);
+  direct = new RegistryClient({ credentials: staticCredentials({}), insecure: true });
+  repo = { registry: proxy.host, repository: `fault/app-${process.pid}` };
+  img = makeImage({ layers: 1, layerBytes: 50_000 });
+  await direct.pushBlob(repo, img.config);
+  await direct.pushBlob(repo, img.layers[0]!);
+  await direct.putManifest({ ...repo, tag: 'v1', digest: undefined }, img.manifest);
+});
+afterAll(async () => {
+  for (const c of [...clients, direct]) c.close();
+  await proxy.close();
+});
+beforeEach(() => {
+  proxy.fault = () => undefined;
+  proxy.requests.length = 0;
+});
+
+const layer = (): { digest: string; size: number } => ({ digest: sha256(img.layers[0]!), size: img.layers[0]!.length });
+const v1 = (): { registry: string; repository: string; tag: string; digest: undefined } => ({ ...repo, tag: 'v1', digest: undefined });
+
+describe('retries', () => {
+  it('retries a GET answered 503 and succeeds', async () => {
+    let n = 0;
+    proxy.fault = (r) => (isManifest(r) && n++ < 2 ? { kind: 'status', status: 503 } : undefined);
+    expect((await client().getManifest(v1())).digest).toBe(img.digest);
+    expect(count(isManifest)).toBe(3);
+  });
+
+  it('gives up after the retry budget with REGISTRY_ERROR', async () => {
+    proxy.fault = (r) => (isManifest(r) ? { kind: 'status', status: 500 } : undefined);
+    expect(await codeOf(client().getManifest(v1()))).toBe('REGISTRY_ERROR');
+    expect(count(isManifest)).toBe(3);
+  });
+
+  it('honours a short Retry-After on 429', async () => {
+    let n = 0;
+    proxy.fault = (r) => (isManifest(r) && n++ === 0 ? { kind: 'status', status: 429, headers: { 'retry-after': '1' } } : undefined);
+    expect((await client().getManifest(v1())).digest).toBe(img.digest);
+    expect(count(isManifest)).toBe(2);
+  });
+
+  it('does not wait out a Retry-After longer than allowed: REGISTRY_RATE_LIMITED at once', async () => {
+    proxy.fault = (r) => (isManifest(r) ? { kind: 'status', status: 429, headers: { 'retry-after': '3600' } } : undefined);
+    expect(await codeOf(client().getManifest(v1()))).toBe('REGISTRY_RATE_LIMITED');
+    expect(count(isManifest)).toBe(1);
+  });
+
+  it('429 past the retry budget is REGISTRY_RATE_LIMITED', async () => {
+    proxy.fault = (r) => (isManifest(r) ? { kind: 'status', status: 429 } : undefined);
+    expect(await codeOf(client({ retries: 1 }).getManifest(v1()))).toBe('REGISTRY_RATE_LIMITED');
+    expect(count(isManifest)).toBe(2);
+  });
+
+  it('never repeats a streamed upload PUT; an in-memory blob restarts its whole upload', async () => {
+    const isFinish = (r: SeenRequest): boolean => r.method === 'PUT' && r.path.includes('/blobs/uploads/');
+    proxy.fault = (r) => (isFinish(r) ? { kind: 'status', status: 503 } : undefined);
+    const data = randomBytes(1000);
+    const c = client();
+    expect(await codeOf(c.pushBlob(repo, { data: { open: () => Readable.from([data]), size: data.length, digest: sha256(data) } }))).toBe('REGISTRY_ERROR');
+    expect(count(isFinish)).toBe(1);
+
+    proxy.requests.length = 0;
+    let n = 0;
+    proxy.fault = (r) => (isFinish(r) && n++ === 0 ? { kind: 'status', status: 503 } : undefined);
+    const pushed = await c.pushBlob(repo, data);
+    expect(pushed.digest).toBe(sha256(data));
+    expect(count(isFinish)).toBe(2);
+    expect(count((r) => r.method === 'POST')).toBe(2);
+    expect(await direct.headBlob(repo, sha256(data))).toBe(1000);
+  });
+
+  it('retries a manifest PUT (idempotent) answered 502', async () => {
+    let n = 0;
+    proxy.fault = (r) => (r.method === 'PUT' && isManifest(r) && n++ === 0 ? { kind: 'status', status: 502 } : undefined);
+    await client().putManifest({ ...repo, tag: 'v2', digest: undefined }, img.manifest);
+    expect(count((r) => r.method === 'PUT' && isManifest(r))).toBe(2);
+  });
+
+  it('maps 401/403 without retrying', async () => {
+    proxy.fault = (r) => (isManifest(r) ? { kind: 'status', status: 403, body: JSON.stringify({ errors: [{ code: 'DENIED', message: 'no' }] }) } : undefined);
+    expect(await codeOf(client().getManifest(v1()))).toBe('REGISTRY_DENIED');
+    expect(count(isManifest)).toBe(1);
+    proxy.fault = (r) => (isManifest(r) ? { kind: 'status', status: 401, headers: { 'www-authenticate': 'Basic realm="x"' } } : undefined);
+    expect(await codeOf(client().getManifest(v1()))).toBe('REGISTRY_UNAUTHORIZED');
+    // With credentials, a registry that keeps answering 401 is asked once more, not forever.
+    proxy.requests.length = 0;
+    const withCreds = client({ credentials: staticCredentials({ [proxy.host]: { kind: 'basic', username: 'u', password: 'p' } }) });
+    expect(await codeOf(withCreds.getManifest(v1()))).toBe('REGISTRY_UNAUTHORIZED');
+    expect(count(isManifest)).toBe(2);
+  });
+});
+
+describe('timeouts: never a hang', () => {
+  it('a registry that never answers is TIMEOUT', async () => {
+    proxy.fault = (r) => (isManifest(r) ? { kind: 'stall' } : undefined);
+    expect(await codeOf(client({ retries: 0 }).getManifest(v1()))).toBe('TIMEOUT');
+  });
+
+  it('a retried stall still ends (bounded attempts)', async () => {
+    proxy.fault = (r) => (isManifest(r) ? { kind: 'stall' } : undefined);
+    expect(await codeOf(client({ retries: 1, idleTimeoutMs: 200 }).getManifest(v1()))).toBe('TIMEOUT');
+    expect(count(isManifest)).toBe(2);
+  });
+
+  it('a body that stalls half-way is TIMEOUT', async () => {
+    proxy.fault = (r) => (isBlob(layer().digest)(r) ? { kind: 'stallBody', afterBytes: 1000 } : undefined);
+    expect(await codeOf(client().getBlob(repo, layer()))).toBe('TIMEOUT');
+  });
+
+  it('a closed port is REGISTRY_UNREACHABLE', async () => {
+    const tiny = await startTinyServer(() => undefined);
+    const host = tiny.host;
+    await tiny.close();
+    expect(await codeOf(client({ retries: 1 }).getManifest({ registry: host, repository: 'x/y', tag: 'v1', digest: undefined }))).toBe('REGISTRY_UNREACHABLE');
+  });
+});
+
+describe('bodies that lie', () => {
+  it('a truncated blob is BLOB_TRUNCATED', async () => {
+    proxy.fault = (r) => (isBlob(layer().digest)(r) ? { kind: 'truncate', afterBytes: 1000 } : undefined);
+    expect(await codeOf(client().getBlob(repo, layer()))).toBe('BLOB_TRUNCATED');
+  });
+
+  it('a Content-Length shorter than the blob is BLOB_TRUNCATED; longer is caught too', async () => {
+    proxy.fault = (r) => (isBlob(layer().digest)(r) ? { kind: 'lieContentLength', contentLength: 100 } : undefined);
+    expect(await codeOf(client().getBlob(repo, layer()))).toBe('BLOB_TRUNCATED');
+    proxy.fault = (r) => (isBlob(layer().digest)(r) ? { kind: 'lieContentLength', contentLength: layer().size + 10 } : undefined);
+    expect(await codeOf(client().getBlob(repo, layer()))).toBe('BLOB_TOO_LARGE');
+    expect(await codeOf(client().getBlob(repo, { digest: layer().digest }))).toBe('BLOB_TRUNCATED');
+  });
+
+  it('a blob with the wrong content is DIGEST_MISMATCH', async () => {
+    proxy.fault = (r) => (isBlob(layer().digest)(r) ? { kind: 'replaceBody', body: (real) => Buffer.concat([real.subarray(0, real.length - 1), Buffer.from([real[real.length - 1]! ^ 1])]) } : undefined);
+    expect(await codeOf(client().getBlob(repo, layer()))).toBe('DIGEST_MISMATCH');
+    expect(await codeOf(client().getBlob(repo, { digest: layer().digest }))).toBe('DIGEST_MISMATCH');
+  });
+
+  it('a blob larger than declared is BLOB_TOO_LARGE (declared up front or found while streaming)', async () => {
+    proxy.fault = (r) => (isBlob(layer().digest)(r) ? { kind: 'replaceBody', body: (real) => Buffer.concat([real, randomBytes(5000)]) } : undefined);
+    expect(await codeOf(client().getBlob(repo, layer()))).toBe('BLOB_TOO_LARGE');
+    proxy.fault = (r) => (isBlob(layer().digest)(r) ? { kind: 'replaceBody', chunked: true, body: (real) => Buffer.concat([real, randomBytes(5000)]) } : undefined);
+    expect(await codeOf(client().getBlob(repo, layer()))).toBe('BLOB_TOO_LARGE');
+    // No declared size: the client's limit applies.
+    expect(await codeOf(client({ maxBlobBytes: 10_000 }).getBlob(repo, { digest: layer().digest }))).toBe('BLOB_TOO_LARGE');
+  });
+
+  it('a manifest with the wrong digest or over the size limit is refused', async () => {
+    proxy.fault = (r) => (isManifest(r) && r.method === 'GET' ? { kind: 'replaceBody', body: (real) => Buffer.from(real.toString().replace('"schemaVersion":2', '"schemaVersion":2 ')) } : undefined);
+    expect(await codeOf(client().getManifest({ ...repo, tag: undefined, digest: img.digest }))).toBe('DIGEST_MISMATCH');
+    // By tag: the registry's Docker-Content-Digest header no longer matches the bytes.
+    expect(await codeOf(client().getManifest(v1()))).toBe('DIGEST_MISMATCH');
+    proxy.fault = () => undefined;
+    expect(await codeOf(client({ maxManifestBytes: 100 }).getManifest(v1()))).toBe('MANIFEST_TOO_LARGE');
+    proxy.fault = (r) => (isManifest(r) && r.method === 'GET' ? { kind: 'replaceBody', chunked: true, body: () => Buffer.alloc(5000, 32) } : undefined);
+    expect(await codeOf(client({ maxManifestBytes: 1000 }).getManifest(v1()))).toBe('MANIFEST_TOO_LARGE');
+    proxy.fault = (r) => (isManifest(r) && r.method === 'GET' ? { kind: 'replaceBody', body: () => Buffer.from('{"schemaVersion":2,"layers":"x"}'), chunked: true, dropHeaders: ['docker-content-digest'] } : undefined);
+    expect(await codeOf(client().getManifest(v1()))).toBe('MANIFEST_INVALID');
+  });
+});
+
+describe('redirects', () => {
+  it('a redirect loop is REGISTRY_TOO_MANY_REDIRECTS', async () => {
+    proxy.fault = (r) => (isManifest(r) ? { kind: 'redirect', location: r.path } : undefined);
+    expect(await codeOf(client({ maxRedirects: 3 }).getManifest(v1()))).toBe('REGISTRY_TOO_MANY_REDIRECTS');
+    expect(count(isManifest)).toBe(4);
+  });
+
+  it('follows a redirect to another host for a blob without sending the Authorization header there', async () => {
+    const seen: Array<string | undefined> = [];
+    const storage = await startTinyServer((req, res) => {
+      seen.push(req.headers.authorization);
+      res.writeHead(200, { 'content-length': String(img.layers[0]!.length) });
+      res.end(img.layers[0]);
+    });
+    try {
+      const authed = client({ credentials: staticCredentials({ [proxy.host]: { kind: 'basic', username: 'u', password: 'p' } }) });
+      let first = true;
+      proxy.fault = (r) => {
+        if (isManifest(r) && first) {
+          first = false;
+          return { kind: 'status', status: 401, headers: { 'www-authenticate': 'Basic realm="test"' } };
+        }
+        return isBlob(layer().digest)(r) ? { kind: 'redirect', location: `http://${storage.host}/storage/blob?sig=abc` } : undefined;
+      };
+      await authed.getManifest(v1());
+      const blob = await authed.getBlob(repo, layer());
+      expect(blob.equals(img.layers[0]!)).toBe(true);
+      expect(proxy.requests.find(isBlob(layer().digest))?.headers.authorization).toMatch(/^Basic /);
+      expect(seen).toEqual([undefined]);
+    } finally {
+      await storage.close();
+    }
+  });
+});
