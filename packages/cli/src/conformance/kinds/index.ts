@@ -13,5 +13,6 @@ export const kindHandlers: Record<string, () => Promise<KindHandler>> = {
   'cosign-key-import': () => import('./cosign-keys.js').then((m) => m.importHandler),
   'cosign-encrypted-private-key': () => import('./cosign-keys.js').then((m) => m.encryptedKeyHandler),
   'slsa-provenance': () => import('./slsa.js').then((m) => m.provenanceHandler),
+  'npm-provenance': () => import('./npm-provenance.js').then((m) => m.handler),
   lockfile: () => import('./lockfile.js').then((m) => m.handler),
 };

@@ -5,3 +5,4 @@ export { BUILDERS, BUILD_TYPES, ProvenanceView, type ProvenanceFlavor } from './
 export { TRUSTED_BUILDERS, digestAlgorithmOf, verifyBuilderIdentity, verifyCommonExpectations, verifyProvenanceContent, type ProvenanceExpectations } from './checks.js';
 export { verifySignedProvenance, type SignedProvenance } from './signed.js';
 export { trustedBuildersFor, verifyArtifactProvenance, verifyProvenanceIdentity, type ProvenanceMode, type VerifiedProvenance, type VerifyProvenanceOptions } from './artifact.js';
+export { NPM_PUBLISH_PREDICATE_PREFIX, NpmAttestations, parseNpmRegistryKeys, verifyNpmPackage, type NpmRegistryKeys, type VerifiedNpmPackage, type VerifyNpmPackageOptions } from './npm.js';
