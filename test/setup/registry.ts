@@ -2,10 +2,12 @@
 // ways: plain HTTP, htpasswd basic auth, and TLS with a throwaway CA. Ports come from the registry's
 // own `listening on` log line; storage lives in a temp dir; each is stopped by its pid.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createPrivateKey, randomUUID, sign, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -33,6 +35,19 @@ export interface OciRegistries {
     caFile: string;
     /** Directory with ca.crt, for skopeo --cert-dir. */
     certDir: string;
+  };
+  /**
+   * Bearer token auth: the registry answers 401 with a `Bearer realm=...` challenge naming a loopback
+   * token service run here, which grants everything for username/password and only pull on
+   * `public/*` repositories anonymously.
+   */
+  token: RegistryInstance & {
+    username: string;
+    password: string;
+    realm: string;
+    service: string;
+    /** How many token requests the service has answered is at GET {realm}/stats. */
+    statsUrl: string;
   };
 }
 
@@ -160,6 +175,64 @@ function probeHttps(ca: Buffer): (host: string) => Promise<number> {
     });
 }
 
+const TOKEN_SERVICE = 'provenant-test-registry';
+const TOKEN_ISSUER = 'provenant-test-token-issuer';
+
+function b64url(data: Buffer | string): string {
+  return Buffer.from(data).toString('base64url');
+}
+
+/**
+ * A token service as distribution's `auth: token` expects: ES256 JWTs whose x5c certificate is in
+ * the registry's rootcertbundle, with `access` claims for the granted scopes.
+ */
+async function startTokenService(dir: string): Promise<{ server: http.Server; realm: string; certFile: string; stats: { tokens: number; basic: number } }> {
+  await mkdir(dir, { recursive: true });
+  const keyFile = join(dir, 'token-key.pem');
+  const certFile = join(dir, 'token-cert.pem');
+  run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=provenant test token signer', '-keyout', keyFile, '-out', certFile]);
+  const key = createPrivateKey(await readFile(keyFile));
+  const der = new X509Certificate(await readFile(certFile)).raw;
+  const stats = { tokens: 0, basic: 0 };
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === '/stats') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(stats));
+      return;
+    }
+    const authz = req.headers.authorization;
+    let authed = false;
+    if (authz?.startsWith('Basic ')) {
+      const [u, p] = Buffer.from(authz.slice(6), 'base64').toString().split(':');
+      if (u !== USER || p !== PASSWORD) {
+        res.writeHead(401, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ details: 'wrong username or password' }));
+        return;
+      }
+      authed = true;
+      stats.basic++;
+    }
+    stats.tokens++;
+    const access = url.searchParams.getAll('scope').flatMap((scope) => {
+      const m = /^repository:([^:]+):(.+)$/.exec(scope);
+      if (!m) return [];
+      const actions = m[2]!.split(',').filter((a) => authed || (a === 'pull' && m[1]!.startsWith('public/')));
+      return actions.length ? [{ type: 'repository', name: m[1]!, actions }] : [];
+    });
+    const now = Math.floor(Date.now() / 1000);
+    const header = { typ: 'JWT', alg: 'ES256', x5c: [der.toString('base64')] };
+    const claims = { iss: TOKEN_ISSUER, sub: authed ? USER : '', aud: url.searchParams.get('service') ?? '', exp: now + 300, nbf: now - 10, iat: now, jti: randomUUID(), access };
+    const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
+    const sig = sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ token: `${input}.${b64url(sig)}`, expires_in: 300, issued_at: new Date().toISOString() }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as AddressInfo).port;
+  return { server, realm: `http://127.0.0.1:${port}/token`, certFile, stats };
+}
+
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.pid === undefined) return;
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -172,6 +245,12 @@ export async function startRegistries(project: TestProject): Promise<() => Promi
   if (!existsSync(REGISTRY_BIN)) throw new Error(`registry setup: ${REGISTRY_BIN} is missing; install the docker-registry package (scripts/install-test-deps.sh)`);
   const root = await mkdtemp(join(tmpdir(), 'provenant-registries-'));
   const started: Started[] = [];
+  let tokenService: Awaited<ReturnType<typeof startTokenService>> | undefined;
+  const closeTokenService = async (): Promise<void> => {
+    if (!tokenService) return;
+    tokenService.server.closeAllConnections();
+    await new Promise<void>((r) => tokenService!.server.close(() => r()));
+  };
   try {
     const plainDir = join(root, 'plain');
     const plain = await startOne(plainDir, configYaml(plainDir, []), probeHttp);
@@ -191,18 +270,41 @@ export async function startRegistries(project: TestProject): Promise<() => Promi
     const tlsReg = await startOne(tlsDir, configYaml(tlsDir, [`  tls: {certificate: ${JSON.stringify(tls.certFile)}, key: ${JSON.stringify(tls.keyFile)}}`]), probeHttps(await readFile(tls.caFile)));
     started.push(tlsReg);
 
+    const tokenDir = join(root, 'token');
+    tokenService = await startTokenService(tokenDir);
+    const tokenReg = await startOne(
+      tokenDir,
+      configYaml(tokenDir, [
+        'auth:',
+        `  token: {realm: ${JSON.stringify(tokenService.realm)}, service: ${TOKEN_SERVICE}, issuer: ${TOKEN_ISSUER}, rootcertbundle: ${JSON.stringify(tokenService.certFile)}}`,
+      ]),
+      probeHttp,
+    );
+    started.push(tokenReg);
+
     project.provide('ociRegistries', {
       plain: { host: plain.host, dataDir: join(plainDir, 'data') },
       auth: { host: auth.host, dataDir: join(authDir, 'data'), username: USER, password: PASSWORD, authFile },
       tls: { host: tlsReg.host, dataDir: join(tlsDir, 'data'), caFile: tls.caFile, certDir: tls.certDir },
+      token: {
+        host: tokenReg.host,
+        dataDir: join(tokenDir, 'data'),
+        username: USER,
+        password: PASSWORD,
+        realm: tokenService.realm,
+        service: TOKEN_SERVICE,
+        statsUrl: tokenService.realm.replace(/\/token$/, '/stats'),
+      },
     });
   } catch (err) {
     for (const s of started) await stop(s.child);
+    await closeTokenService();
     await rm(root, { recursive: true, force: true });
     throw err;
   }
   return async () => {
     for (const s of started) await stop(s.child);
+    await closeTokenService();
     await rm(root, { recursive: true, force: true });
   };
 }
