@@ -1,0 +1,127 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { create } from 'xmlbuilder2';
+import type { ValidateFunction } from 'ajv';
+import { catalogJavaScriptProject, parseLockfile, spdxDocumentSchema, toCycloneDx, toSpdxJson, validateCycloneDxJson, type Inventory } from '@provenant/core/sbom';
+import { vectorsDir } from '../vectors.js';
+
+const require = createRequire(import.meta.url);
+const fixtures = join(import.meta.dirname, '../../packages/core/src/sbom/__fixtures__');
+const syft = join(vectorsDir(), 'syft/syft/pkg/cataloger/javascript/testdata');
+
+/** The official schemas from the CycloneDX specification repository (not the library's copies). */
+function officialValidator(version: '1.5' | '1.6'): ValidateFunction {
+  const Ajv = (require('ajv') as { default: new (o: object) => { addSchema(s: object): void; addFormat(n: string, f: (v: string) => boolean): void; compile(s: object): ValidateFunction } }).default;
+  const addFormats = (require('ajv-formats') as { default: (a: unknown) => void }).default;
+  const ajv = new Ajv({ strict: false, allowUnionTypes: true });
+  addFormats(ajv);
+  ajv.addFormat('iri-reference', (v) => !/\s/u.test(v));
+  ajv.addFormat('idn-email', (v) => /^[^\s@]+@[^\s@]+$/u.test(v));
+  const dir = join(vectorsDir(), 'cyclonedx-specification/schema');
+  const load = (f: string): object => JSON.parse(readFileSync(join(dir, f), 'utf8')) as object;
+  ajv.addSchema(load('spdx.schema.json'));
+  ajv.addSchema(load('jsf-0.82.schema.json'));
+  return ajv.compile(load(`bom-${version}.schema.json`));
+}
+
+const inventories: [string, () => Inventory][] = [
+  ['npm v3 project', () => catalogJavaScriptProject(join(fixtures, 'npm-v3'))],
+  ['npm v1', () => parseLockfile('package-lock.json', readFileSync(join(fixtures, 'npm-v1/package-lock.json'), 'utf8'))],
+  ['pnpm 9', () => parseLockfile('pnpm-lock.yaml', readFileSync(join(fixtures, 'pnpm-v9/pnpm-lock.yaml'), 'utf8'))],
+  ['pnpm 6 (syft)', () => parseLockfile('pnpm-lock.yaml', readFileSync(join(syft, 'pnpm-v6/pnpm-lock.yaml'), 'utf8'))],
+  ['yarn classic', () => catalogJavaScriptProject(join(fixtures, 'yarn-classic'))],
+  ['yarn berry (syft)', () => parseLockfile('yarn.lock', readFileSync(join(syft, 'yarn-berry/yarn.lock'), 'utf8'))],
+  ['npm v2 (syft)', () => parseLockfile('package-lock.json', readFileSync(join(syft, 'pkg-lock/package-lock-2.json'), 'utf8'))],
+];
+
+describe('CycloneDX JSON validates against the official schemas', () => {
+  const validators = { '1.5': officialValidator('1.5'), '1.6': officialValidator('1.6') };
+  for (const [label, make] of inventories) {
+    for (const specVersion of ['1.5', '1.6'] as const) {
+      for (const reproducible of [false, true]) {
+        it(`${label}, ${specVersion}${reproducible ? ', reproducible' : ''}`, () => {
+          const inv = make();
+          const doc = JSON.parse(toCycloneDx(inv, { specVersion, reproducible })) as Record<string, unknown> & { components: unknown[]; dependencies: unknown[] };
+          const validate = validators[specVersion];
+          expect(validate(doc), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+          expect(validateCycloneDxJson(doc).valid).toBe(true);
+          expect(doc.specVersion).toBe(specVersion);
+          expect(doc.components).toHaveLength(inv.packages.length);
+          expect('serialNumber' in doc).toBe(!reproducible);
+          expect(JSON.stringify(doc.metadata)).toContain('"provenant"');
+        });
+      }
+    }
+  }
+  it('marks dev packages scope excluded and writes the dependency graph', () => {
+    const doc = JSON.parse(toCycloneDx(inventories[0]![1]())) as { components: { name: string; scope?: string; licenses?: unknown[] }[]; dependencies: { ref: string; dependsOn?: string[] }[] };
+    expect(doc.components.find((c) => c.name === 'testlib')?.scope).toBe('excluded');
+    expect(doc.components.find((c) => c.name === 'left')?.scope).toBe('required');
+    expect(doc.components.find((c) => c.name === 'fsevents-ish')?.scope).toBe('optional');
+    expect(doc.dependencies.find((d) => d.ref === 'pkg:npm/left@1.2.0')?.dependsOn).toEqual(expect.arrayContaining(['pkg:npm/right@2.1.0']));
+    expect(doc.dependencies.find((d) => d.ref === 'pkg:npm/%40acme/app@2.0.0')?.dependsOn?.length).toBeGreaterThan(3);
+  });
+});
+
+describe('CycloneDX XML', () => {
+  for (const [label, make] of inventories) {
+    for (const specVersion of ['1.5', '1.6'] as const) {
+      it(`${label}, ${specVersion} is well-formed with every component`, () => {
+        const inv = make();
+        const xml = toCycloneDx(inv, { specVersion, format: 'xml' });
+        const doc = create(xml).end({ format: 'object' }) as { bom: { '@xmlns': string; components?: { component: unknown } } };
+        expect(doc.bom['@xmlns']).toBe(`http://cyclonedx.org/schema/bom/${specVersion}`);
+        const comps = doc.bom.components?.component;
+        expect(Array.isArray(comps) ? comps.length : comps ? 1 : 0).toBe(inv.packages.length);
+      });
+    }
+  }
+});
+
+describe('reproducible output', () => {
+  it('is byte-identical across runs and independent of input order', () => {
+    for (const [, make] of inventories) {
+      const a = make();
+      const b = make();
+      b.packages.reverse();
+      b.dependencies.reverse();
+      for (const d of b.dependencies) d.dependsOn.reverse();
+      for (const opts of [{ specVersion: '1.6' as const }, { specVersion: '1.5' as const }, { format: 'xml' as const }]) {
+        expect(toCycloneDx(b, { ...opts, reproducible: true })).toBe(toCycloneDx(a, { ...opts, reproducible: true }));
+      }
+      expect(toSpdxJson(b, { reproducible: true })).toBe(toSpdxJson(a, { reproducible: true }));
+    }
+  });
+  it('differs between runs when not reproducible (serial number)', () => {
+    const inv = inventories[0]![1]();
+    expect(toCycloneDx(inv)).not.toBe(toCycloneDx(inv));
+  });
+});
+
+describe('SPDX 2.3 JSON', () => {
+  for (const [label, make] of inventories) {
+    it(`${label} has the SPDX 2.3 shape and a closed relationship graph`, () => {
+      const inv = make();
+      const doc = spdxDocumentSchema().parse(JSON.parse(toSpdxJson(inv)));
+      expect(doc.packages).toHaveLength(inv.packages.length + 1);
+      const ids = new Set(doc.packages.map((p) => p.SPDXID));
+      expect(ids.size).toBe(doc.packages.length);
+      expect(doc.relationships[0]).toMatchObject({ spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES' });
+      for (const r of doc.relationships) {
+        expect(ids.has(r.relatedSpdxElement)).toBe(true);
+        if (r.spdxElementId !== 'SPDXRef-DOCUMENT') expect(ids.has(r.spdxElementId)).toBe(true);
+      }
+      for (const p of inv.packages) {
+        expect(doc.packages.some((s) => s.externalRefs?.[0]?.referenceLocator === p.purl)).toBe(true);
+      }
+    });
+  }
+  it('writes SPDX ids for licenses it recognizes and NOASSERTION otherwise', () => {
+    const doc = spdxDocumentSchema().parse(JSON.parse(toSpdxJson(inventories[0]![1]())));
+    expect(doc.packages.find((p) => p.name === 'left')?.licenseDeclared).toBe('MIT');
+    expect(doc.packages.find((p) => p.name === 'testhelper')?.licenseDeclared).toBe('NOASSERTION');
+    expect(doc.packages.find((p) => p.name === 'left')?.checksums?.[0]?.algorithm).toBe('SHA512');
+  });
+});
