@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { preAuthEncoding } from '@provenant/core/verify';
-import { attachBundle, evaluate, legacyTag, loadPolicy, registryEvidence, RegistryClient, VerificationCache } from '@provenant/verifier';
+import { RegistryClient } from '@provenant/core/oci';
+import { attachBundle, evaluate, legacyTag, loadPolicy, registryEvidence, VerificationCache } from '@provenant/verifier';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const arg = (name, dflt) => {
@@ -69,27 +70,28 @@ const work = mkdtempSync(join(tmpdir(), 'provenant-bench-decide-'));
 const registry = await startRegistry(work);
 try {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const client = new RegistryClient(registry.host);
+  const client = new RegistryClient();
   const repoName = 'bench/app';
+  const repo = { registry: registry.host, repository: repoName, tag: undefined, digest: undefined };
   const config = Buffer.from('{"architecture":"amd64","os":"linux"}');
   const layer = randomBytes(4096);
-  await client.putBlob(repoName, config);
-  await client.putBlob(repoName, layer);
+  await client.pushBlob(repo, config);
+  await client.pushBlob(repo, layer);
   const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${sha256(config)}`, size: config.length }, layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${sha256(layer)}`, size: layer.length }] }));
-  const digest = await client.putManifest(repoName, 'v1', manifest, 'application/vnd.oci.image.manifest.v1+json');
+  const { digest } = await client.putManifest({ ...repo, tag: 'v1' }, manifest, { mediaType: 'application/vnd.oci.image.manifest.v1+json' });
   const image = { digest, size: manifest.length, mediaType: 'application/vnd.oci.image.manifest.v1+json' };
   const ref = `${registry.host}/${repoName}:v1`;
   // Signature: a legacy cosign .sig manifest (simple-signing payload, key, no log).
   const payload = Buffer.from(JSON.stringify({ critical: { identity: { 'docker-reference': ref }, image: { 'docker-manifest-digest': digest }, type: 'cosign container image signature' }, optional: null }));
   const empty = Buffer.from('{}');
-  await client.putBlob(repoName, empty);
-  await client.putBlob(repoName, payload);
+  await client.pushBlob(repo, empty);
+  await client.pushBlob(repo, payload);
   const sigManifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${sha256(empty)}`, size: 2 }, layers: [{ mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', digest: `sha256:${sha256(payload)}`, size: payload.length, annotations: { 'dev.cosignproject.cosign/signature': sign('sha256', payload, privateKey).toString('base64') } }] }));
-  await client.putManifest(repoName, legacyTag(digest, 'sig'), sigManifest, 'application/vnd.oci.image.manifest.v1+json');
+  await client.putManifest({ ...repo, tag: legacyTag(digest, 'sig') }, sigManifest, { mediaType: 'application/vnd.oci.image.manifest.v1+json' });
   // Three attestations as bundle referrers.
-  await attachBundle(client, repoName, image, attestation(privateKey, digest, 'https://slsa.dev/provenance/v1', { buildDefinition: { buildType: 'https://ci.example.test/build/v1', externalParameters: { ref: 'refs/heads/main' } }, runDetails: { builder: { id: 'https://ci.example.test/builder' } } }));
-  await attachBundle(client, repoName, image, attestation(privateKey, digest, 'https://cyclonedx.org/bom', { bomFormat: 'CycloneDX', specVersion: '1.6', components: [] }));
-  await attachBundle(client, repoName, image, attestation(privateKey, digest, 'https://in-toto.io/attestation/vulns/v0.2', { scanner: { uri: 'https://scanner.example.test', result: [] } }));
+  await attachBundle(client, repo, image, attestation(privateKey, digest, 'https://slsa.dev/provenance/v1', { buildDefinition: { buildType: 'https://ci.example.test/build/v1', externalParameters: { ref: 'refs/heads/main' } }, runDetails: { builder: { id: 'https://ci.example.test/builder' } } }));
+  await attachBundle(client, repo, image, attestation(privateKey, digest, 'https://cyclonedx.org/bom', { bomFormat: 'CycloneDX', specVersion: '1.6', components: [] }));
+  await attachBundle(client, repo, image, attestation(privateKey, digest, 'https://in-toto.io/attestation/vulns/v0.2', { scanner: { uri: 'https://scanner.example.test', result: [] } }));
 
   const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString().trim().split('\n').map((l) => `          ${l}`).join('\n');
   const policyPath = join(work, 'policy.yaml');
@@ -143,7 +145,7 @@ ${pem}
 
   // Warm: the same decision in process with the verification cache; then without it; then with re-fetching.
   const policies = await loadPolicy(policyPath);
-  const { subject, evidence } = await registryEvidence(ref);
+  const { subject, evidence } = await registryEvidence(ref, { client });
   const cache = new VerificationCache();
   const rate = (fn) => {
     let n = 0;
@@ -161,7 +163,7 @@ ${pem}
   let fetched = 0;
   const t0 = performance.now();
   while (performance.now() - t0 < WARM_SECONDS * 1000) {
-    const r = await registryEvidence(ref);
+    const r = await registryEvidence(ref, { client });
     evaluate(r.subject, r.evidence, policies, { cache });
     fetched++;
   }

@@ -2,12 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { main } from '@provenant/cli';
-import { loadPolicyText, RegistryClient, serveAdmission, type AdmissionServer } from '@provenant/verifier';
+import { RegistryClient } from '@provenant/core/oci';
+import { loadPolicyText, serveAdmission, type AdmissionServer } from '@provenant/verifier';
 import { attestationBundle, makeKey, statement, tempDir } from './helpers.js';
-import { attach, pushImage, pushLegacySignature } from './images.js';
-import { startRegistry, type RunningRegistry } from './registry-part.js';
+import { attach, pushImage, pushLegacySignature, uniqueRepo } from './images.js';
 
 const key = makeKey();
 const SLSA = 'https://slsa.dev/provenance/v1';
@@ -16,7 +16,7 @@ const policyText = `apiVersion: provenant.dev/v1
 kind: Policy
 metadata: { name: cluster }
 spec:
-  images: ["127.0.0.1:*/**"]
+  images: ["127.0.0.1:*/verifier-*/**"]
   authorities:
     - name: release-key
       key:
@@ -61,7 +61,7 @@ function review(kind: string, object: unknown, uid = 'uid-1') {
 }
 const pod = (...images: string[]) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: images.map((image, i) => ({ name: `c${i}`, image })) } });
 
-let reg: RunningRegistry;
+const host = inject('ociRegistries').plain.host;
 let tls: ReturnType<typeof makeTls>;
 let server: AdmissionServer;
 let good: string;
@@ -69,23 +69,23 @@ let bad: string;
 let dir: string;
 
 beforeAll(async () => {
-  reg = await startRegistry();
   dir = tempDir();
   tls = makeTls(dir);
-  const client = new RegistryClient(reg.host);
-  for (const [repo, builder] of [['team/good', 'https://ci.example.test/builder'], ['team/bad', 'https://attacker.example.test/builder']] as const) {
-    const image = await pushImage(client, repo, 'v1');
-    await pushLegacySignature(client, repo, image, `${reg.host}/${repo}:v1`, key);
-    await attach(client, repo, image, attestationBundle(key, statement(image.digest, SLSA, { buildDefinition: { buildType: 'https://ci.example.test/b', externalParameters: {} }, runDetails: { builder: { id: builder } } })).bundle as object);
+  const client = new RegistryClient();
+  const refs: string[] = [];
+  for (const builder of ['https://ci.example.test/builder', 'https://attacker.example.test/builder']) {
+    const repository = uniqueRepo('team');
+    const image = await pushImage(client, host, repository, 'v1');
+    await pushLegacySignature(client, image, `${host}/${repository}:v1`, key);
+    await attach(client, image, attestationBundle(key, statement(image.digest, SLSA, { buildDefinition: { buildType: 'https://ci.example.test/b', externalParameters: {} }, runDetails: { builder: { id: builder } } })).bundle as object);
+    refs.push(`${host}/${repository}:v1`);
   }
-  good = `${reg.host}/team/good:v1`;
-  bad = `${reg.host}/team/bad:v1`;
+  [good, bad] = refs as [string, string];
   server = await serveAdmission(await loadPolicyText(policyText), { tlsCert: tls.cert, tlsKey: tls.key, port: 0 });
 });
 
 afterAll(async () => {
   await server?.close();
-  await reg?.stop();
 });
 
 describe('admission webhook over real TLS', () => {
@@ -102,7 +102,7 @@ describe('admission webhook over real TLS', () => {
     const r = await post(server.url, tls.ca, review('Deployment', deployment, 'uid-2'));
     expect(r.json.response.allowed).toBe(false);
     expect(r.json.response.status.code).toBe(403);
-    expect(r.json.response.status.message).toContain('team/bad');
+    expect(r.json.response.status.message).toContain(bad);
   });
 
   it('denies an image whose registry cannot be reached, with the reason', async () => {

@@ -99,7 +99,7 @@ export async function writeVsa(prepared: PreparedDecision, args: PolicyArgs): Pr
   const bundle = await signer(verifier.buildVsa(prepared.decision, prepared.policies));
   if (args.vsa !== undefined) await verifier.writeFileAtomic(args.vsa, bundle);
   if (args.attachVsa && prepared.registry) {
-    await verifier.attachBundle(prepared.registry.client, prepared.registry.repository, prepared.registry.manifest, bundle, { 'dev.provenant.kind': 'vsa' });
+    await verifier.attachBundle(prepared.registry.client, prepared.registry.image, prepared.registry.manifest, bundle, { 'dev.provenant.kind': 'vsa' });
   }
   return bundle;
 }

@@ -7,7 +7,7 @@ import type { TrustMaterial } from '@provenant/core/verify';
 import { evaluate, type Decision } from './decide/evaluate.js';
 import { VerificationCache } from './decide/verify.js';
 import type { PolicySet, TrustRef } from './policy/compile.js';
-import type { RegistryClientOptions } from './registry/client.js';
+import { RegistryClient, type RegistryClientOptions } from '@provenant/core/oci';
 import { registryEvidence } from './registry/evidence.js';
 
 const REVIEW_LIMIT = 3 * 1024 * 1024; // the API server's own request limit
@@ -78,9 +78,11 @@ export type AdmissionReviewer = (review: unknown) => Promise<AdmissionResponse>;
 /** Decides an AdmissionReview: every container image must be allowed; the first denial is the reason. */
 export function createAdmissionReviewer(policies: PolicySet, options: AdmissionOptions = {}): AdmissionReviewer {
   const cache = options.cache ?? new VerificationCache();
+  // One client for all reviews: connections and registry tokens are reused.
+  const client = new RegistryClient(options.registry);
   const decideImage = async (image: string): Promise<{ image: string; decision?: Decision; error?: string }> => {
     try {
-      const { subject, evidence } = await registryEvidence(image, options.registry);
+      const { subject, evidence } = await registryEvidence(image, { client });
       return { image, decision: evaluate(subject, evidence, policies, { trust: options.trust, cache }) };
     } catch (err) {
       // A verifier that cannot reach a registry (or read a reference) denies, with the reason.

@@ -18,10 +18,8 @@ export { evidenceFromFiles, evidenceBundleFromBytes, sortEvidence, mergeEvidence
 export { buildVsa, resourceUri, keyStatementSigner, VSA_PREDICATE_TYPE, DEFAULT_VERIFIER_ID } from './vsa.js';
 export type { VsaStatement, VsaOptions, StatementSigner } from './vsa.js';
 export { writeFileAtomic } from './io.js';
-export { registryEvidence, fetchImageEvidence, attachBundle, legacyTag } from './registry/evidence.js';
-export type { RegistryEvidence } from './registry/evidence.js';
-export { RegistryClient, parseImageReference, formatReference, referrersTag } from './registry/client.js';
-export type { ImageReference, RegistryClientOptions, Manifest, Descriptor } from './registry/client.js';
+export { registryEvidence, fetchImageEvidence, attachBundle, legacyTag, classify } from './registry/evidence.js';
+export type { RegistryEvidence, RegistryEvidenceOptions } from './registry/evidence.js';
 export { promote } from './promote.js';
 export type { PromoteOptions, PromotionResult } from './promote.js';
 export { createAdmissionReviewer, serveAdmission, imagesOf } from './admission.js';

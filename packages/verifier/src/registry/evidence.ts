@@ -5,7 +5,12 @@ import { ProvenantError } from '@provenant/core/errors';
 import { isDsseBundle, type Evidence, type EvidenceBundle } from '../decide/evidence.js';
 import type { Subject } from '../decide/subject.js';
 import { evidenceBundleFromBytes } from '../evidence/files.js';
-import { formatReference, MEDIA, parseImageReference, RegistryClient, sha256Digest, type Descriptor, type RegistryClientOptions } from './client.js';
+import { createHash } from 'node:crypto';
+import type { Digest } from '@provenant/core/digest';
+import { formatReference, OCI_EMPTY_DIGEST, OCI_EMPTY_JSON, OCI_EMPTY_MEDIA_TYPE, parseReference, RegistryClient, type Descriptor, type ImageReference, type RegistryClientOptions } from '@provenant/core/oci';
+
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+const sha256Digest = (data: Uint8Array): Digest => `sha256:${createHash('sha256').update(data).digest('hex')}`;
 
 export const SIGSTORE_BUNDLE_ARTIFACT = /^application\/vnd\.dev\.sigstore\.bundle(\.v0\.3)?\+json/;
 export const COSIGN_SIGN_PREDICATE = 'https://sigstore.dev/cosign/sign/v1';
@@ -104,27 +109,31 @@ export function classify(items: readonly EvidenceBundle[]): Evidence {
 }
 
 /** Every signature and attestation the registry holds for one image digest. */
-export async function fetchImageEvidence(client: RegistryClient, repository: string, digest: string): Promise<Evidence> {
-  const base = `oci://${client.registry}/${repository}`;
+export async function fetchImageEvidence(client: RegistryClient, repo: ImageReference, digest: Digest): Promise<Evidence> {
+  const at = (d: Digest): ImageReference => ({ registry: repo.registry, repository: repo.repository, tag: undefined, digest: d });
+  const tagged = (tag: string): ImageReference => ({ registry: repo.registry, repository: repo.repository, tag, digest: undefined });
+  const base = `oci://${repo.registry}/${repo.repository}`;
   // Referrers and both legacy tags are independent: fetch them concurrently (a cold decision waits on this).
   const fromReferrers = async (): Promise<EvidenceBundle[]> => {
-    const referrers = (await client.referrers(repository, digest)).filter((d) => SIGSTORE_BUNDLE_ARTIFACT.test(d.artifactType ?? ''));
+    const referrers = (await client.listReferrers(repo, digest)).filter((d) => SIGSTORE_BUNDLE_ARTIFACT.test(d.artifactType ?? ''));
     const found = await Promise.all(
       referrers.slice(0, MAX_EVIDENCE).map(async (ref) => {
-        const m = await client.getManifest(repository, ref.digest);
-        const layer = m?.json.layers?.[0];
+        const m = await client.fetchManifest(at(ref.digest as Digest));
+        if (!m || m.parsed.kind !== 'manifest') return undefined;
+        const layer = m.parsed.manifest.layers[0];
         // A referrer must name this image as its subject.
-        if (!m || !layer || m.json.subject?.digest !== digest) return undefined;
-        return evidenceBundleFromBytes(await client.getBlob(repository, layer.digest), `${base}@${ref.digest}`);
+        if (!layer || m.parsed.manifest.subject?.digest !== digest) return undefined;
+        return evidenceBundleFromBytes(await client.getBlob(repo, layer), `${base}@${ref.digest}`);
       }),
     );
     return found.filter((x): x is EvidenceBundle => x !== undefined);
   };
   const fromLegacyTag = async (suffix: 'sig' | 'att'): Promise<EvidenceBundle[]> => {
-    const m = await client.getManifest(repository, legacyTag(digest, suffix));
+    const m = await client.fetchManifest(tagged(legacyTag(digest, suffix)));
+    if (!m || m.parsed.kind !== 'manifest') return [];
     return Promise.all(
-      (m?.json.layers ?? []).slice(0, MAX_EVIDENCE).map(async (layer, i) => {
-        const { bundle, payload } = legacyLayerToBundle(layer, await client.getBlob(repository, layer.digest));
+      m.parsed.manifest.layers.slice(0, MAX_EVIDENCE).map(async (layer, i) => {
+        const { bundle, payload } = legacyLayerToBundle(layer, await client.getBlob(repo, layer));
         return evidenceBundleFromBytes(Buffer.from(JSON.stringify(bundle)), `${base}:${legacyTag(digest, suffix)}#${i}`, payload);
       }),
     );
@@ -137,44 +146,52 @@ export interface RegistryEvidence {
   readonly subject: Subject;
   readonly evidence: Evidence;
   readonly client: RegistryClient;
-  readonly repository: string;
+  /** The image, pinned to the digest its tag named when it was resolved. */
+  readonly image: ImageReference & { readonly digest: Digest };
   /** The resolved manifest, as a referrer's subject descriptor needs it. */
-  readonly manifest: { readonly digest: string; readonly size: number; readonly mediaType: string };
+  readonly manifest: { readonly digest: Digest; readonly size: number; readonly mediaType: string };
+}
+
+export interface RegistryEvidenceOptions extends RegistryClientOptions {
+  /** Use this client (credentials, CA, connection reuse) instead of making one. */
+  client?: RegistryClient;
 }
 
 /** Resolves the reference to a digest once, then gathers the evidence for that digest. */
-export async function registryEvidence(ref: string, options: RegistryClientOptions = {}): Promise<RegistryEvidence> {
-  const r = parseImageReference(ref);
-  const client = new RegistryClient(r.registry, options);
-  const manifest = await client.resolve(r.repository, r.digest ?? r.tag ?? 'latest');
-  const subject: Subject = { kind: 'image', ref: formatReference(r, { tag: r.tag }), digest: manifest.digest };
+export async function registryEvidence(ref: string, options: RegistryEvidenceOptions = {}): Promise<RegistryEvidence> {
+  const r = parseReference(ref);
+  const { client: given, ...clientOptions } = options;
+  const client = given ?? new RegistryClient(clientOptions);
+  const manifest = await client.getManifest(r);
+  const image = { ...r, digest: manifest.digest };
+  const subject: Subject = { kind: 'image', ref: formatReference({ ...r, digest: undefined }), digest: manifest.digest };
   return {
     subject,
-    evidence: await fetchImageEvidence(client, r.repository, manifest.digest),
+    evidence: await fetchImageEvidence(client, image, manifest.digest),
     client,
-    repository: r.repository,
-    manifest: { digest: manifest.digest, size: manifest.bytes.length, mediaType: manifest.mediaType },
+    image,
+    manifest: { digest: manifest.digest, size: manifest.size, mediaType: manifest.mediaType },
   };
 }
 
 /** Attaches a Sigstore bundle (e.g. a signed VSA) to an image as an OCI referrer; returns its manifest digest. */
-export async function attachBundle(client: RegistryClient, repository: string, subject: { digest: string; size: number; mediaType: string }, bundle: Uint8Array, annotations: Record<string, string> = {}): Promise<string> {
+export async function attachBundle(client: RegistryClient, repo: ImageReference, subject: { digest: string; size: number; mediaType: string }, bundle: Uint8Array, annotations: Record<string, string> = {}): Promise<Digest> {
   const artifactType = 'application/vnd.dev.sigstore.bundle.v0.3+json';
-  const empty = Buffer.from('{}');
-  await client.putBlob(repository, empty);
-  const layerDigest = await client.putBlob(repository, bundle);
+  const bytes = Buffer.from(bundle);
+  await client.pushBlob(repo, Buffer.from(OCI_EMPTY_JSON));
+  const layer = await client.pushBlob(repo, bytes);
   const manifest = Buffer.from(
     JSON.stringify({
       schemaVersion: 2,
-      mediaType: MEDIA.ociManifest,
+      mediaType: OCI_MANIFEST,
       artifactType,
-      config: { mediaType: MEDIA.emptyConfig, digest: sha256Digest(empty), size: empty.length },
-      layers: [{ mediaType: artifactType, digest: layerDigest, size: bundle.length }],
+      config: { mediaType: OCI_EMPTY_MEDIA_TYPE, digest: OCI_EMPTY_DIGEST, size: Buffer.from(OCI_EMPTY_JSON).length },
+      layers: [{ mediaType: artifactType, digest: layer.digest, size: bytes.length }],
       subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
       ...(Object.keys(annotations).length ? { annotations } : {}),
     }),
   );
-  const digest = await client.putManifest(repository, sha256Digest(manifest), manifest, MEDIA.ociManifest);
-  await client.addReferrer(repository, subject.digest, { mediaType: MEDIA.ociManifest, digest, size: manifest.length, artifactType, ...(Object.keys(annotations).length ? { annotations } : {}) });
-  return digest;
+  // Pushed by digest; core/oci updates the referrers fallback tag when the registry has no referrers API.
+  const pushed = await client.putManifest({ ...repo, tag: undefined, digest: sha256Digest(manifest) }, manifest, { mediaType: OCI_MANIFEST });
+  return pushed.digest;
 }
