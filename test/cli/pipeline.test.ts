@@ -101,6 +101,11 @@ describe('provenant pipeline (in process)', () => {
     expect(leftovers(base)).toEqual([]);
   });
 
+  it('exits 2 on an extra positional argument', async () => {
+    const r = await run('pipeline', SAMPLE_APP, 'extra', '--out', join(fresh(), 'evidence'), '--quiet');
+    expect(r.code).toBe(2);
+  });
+
   it('fails with FILE_NOT_FOUND for a missing project dir', async () => {
     const r = await run('pipeline', join(tmp, 'no-such-dir'), '--out', join(fresh(), 'evidence'), '--json', '--quiet');
     expect(r.code).toBe(1);

@@ -1,3 +1,4 @@
+import { ProvenantError } from '@provenant/core/errors';
 import { EXIT } from '../io.js';
 import type { EvidenceIndex } from '../pipeline/evidence.js';
 import type { CommandModule } from './types.js';
@@ -15,6 +16,9 @@ const mod: CommandModule<PipelineArgs> = {
       .positional('dir', { type: 'string', describe: 'project directory (default: the embedded sample in fixtures/sample-app)' })
       .option('out', { type: 'string', default: './evidence', describe: 'evidence directory to write (replaced atomically)' }) as never,
   handler: async (args, io) => {
+    // yargs keeps extra positionals in `_` (after the command name) instead of rejecting them.
+    const extra = ((args as { _?: unknown[] })._ ?? []).slice(1);
+    if (extra.length > 0) throw new ProvenantError('USAGE', `pipeline takes one project directory, got extra: ${extra.join(' ')}`);
     const [{ runPipeline }, { PIPELINE_STAGES }, { sampleAppDir }] = await Promise.all([
       import('../pipeline/run.js'),
       import('../pipeline/stages/index.js'),
