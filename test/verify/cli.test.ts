@@ -115,4 +115,26 @@ describe('provenant verify <file> --bundle', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ content: 'dsseEnvelope', payloadType: 'application/vnd.in-toto+json', statement: { _type: 'https://in-toto.io/Statement/v1' } });
   });
+
+  it('takes thresholds: an offline key-signed bundle passes only with --tlog-threshold 0 --timestamp-threshold 0', async () => {
+    const { generateKeyPairSync: gen, sign } = await import('node:crypto');
+    const { publicKey, privateKey } = gen('ec', { namedCurve: 'P-256' });
+    const data = Buffer.from('offline artifact');
+    const bundle = {
+      mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+      verificationMaterial: { publicKey: { hint: 'k' }, tlogEntries: [] },
+      messageSignature: { messageDigest: { algorithm: 'SHA2_256', digest: createHash('sha256').update(data).digest('base64') }, signature: sign('sha256', data, privateKey).toString('base64') },
+    };
+    const files = { bundle: join(tmp, 'offline.json'), key: join(tmp, 'offline.pub'), artifact: join(tmp, 'offline.txt'), root: join(tmp, 'empty-root.json') };
+    writeFileSync(files.bundle, JSON.stringify(bundle));
+    writeFileSync(files.key, publicKey.export({ format: 'pem', type: 'spki' }));
+    writeFileSync(files.artifact, data);
+    writeFileSync(files.root, JSON.stringify({ mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1' }));
+    const base = ['verify', files.artifact, '--bundle', files.bundle, '--key', files.key, '--trusted-root', files.root];
+    const strict = await run(...base);
+    expect(strict.code).toBe(3);
+    expect(strict.stderr).toContain('[TLOG_THRESHOLD_NOT_MET]');
+    expect((await run(...base, '--tlog-threshold', '0', '--timestamp-threshold', '0')).code).toBe(0);
+    expect((await run(...base, '--tlog-threshold', '-1')).code).toBe(2);
+  });
 });

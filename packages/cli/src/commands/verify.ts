@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import type { ProvenantErrorCode } from '@provenant/core/errors';
-import type { ArtifactInput, IdentityPolicy, VerificationPolicy, VerificationResult } from '@provenant/core/verify';
+import { ProvenantError, type ProvenantErrorCode } from '@provenant/core/errors';
+import type { ArtifactInput, IdentityPolicy, VerificationPolicy, VerificationResult, VerifyOptions } from '@provenant/core/verify';
 import { EXIT, reportError, type CliIO, type ExitCode, type GlobalArgs } from '../io.js';
 import type { CommandModule } from './types.js';
 import { policyOptions, runPolicyVerification, type PolicyArgs } from '../policy-decision.js';
@@ -21,6 +21,9 @@ export interface BundleVerifyArgs {
   key?: string | undefined;
   trustedRoot?: string | undefined;
   staging?: boolean | undefined;
+  tlogThreshold?: number | undefined;
+  timestampThreshold?: number | undefined;
+  ctlogThreshold?: number | undefined;
 }
 
 const BUNDLE_LIMIT = 64 * 1024 * 1024;
@@ -46,7 +49,6 @@ const INPUT_ERRORS: ReadonlySet<ProvenantErrorCode> = new Set<ProvenantErrorCode
 ]);
 
 async function readLimited(path: string, limit: number, what: string): Promise<Buffer> {
-  const { ProvenantError } = await import('@provenant/core/errors');
   try {
     const s = await stat(path);
     if (!s.isFile()) throw new ProvenantError('FILE_UNREADABLE', `${what} ${path} is not a file`);
@@ -61,7 +63,6 @@ async function readLimited(path: string, limit: number, what: string): Promise<B
 
 /** FILE_OR_DIGEST per the client protocol: a `sha256:<hex>` that is not a path on disk is a digest. */
 async function readArtifact(arg: string): Promise<ArtifactInput> {
-  const { ProvenantError } = await import('@provenant/core/errors');
   let size: number | undefined;
   try {
     size = (await stat(arg)).size;
@@ -78,9 +79,19 @@ async function readArtifact(arg: string): Promise<ArtifactInput> {
   return { digest: `sha256:${hash.digest('hex')}` };
 }
 
+function thresholdsFromArgs(args: BundleVerifyArgs): VerifyOptions {
+  const out: VerifyOptions = {};
+  for (const k of ['tlogThreshold', 'timestampThreshold', 'ctlogThreshold'] as const) {
+    const v = args[k];
+    if (v === undefined) continue;
+    if (!Number.isInteger(v) || v < 0) throw new ProvenantError('USAGE', `--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} must be a whole number`);
+    out[k] = v;
+  }
+  return out;
+}
+
 /** Builds the verification policy from the flags: a key, or a certificate identity and issuer. */
 async function policyFromArgs(args: BundleVerifyArgs): Promise<VerificationPolicy> {
-  const { ProvenantError } = await import('@provenant/core/errors');
   const identityGiven = args.certificateIdentity !== undefined || args.certificateIdentityRegexp !== undefined;
   if (args.key !== undefined) {
     if (identityGiven || args.certificateOidcIssuer !== undefined) throw new ProvenantError('USAGE', '--key cannot be combined with --certificate-identity/--certificate-oidc-issuer');
@@ -131,7 +142,6 @@ function report(result: VerificationResult, artifact: string): Record<string, un
  * 1/2 when the inputs themselves cannot be used.
  */
 export async function runBundleVerification(artifactArg: string, args: BundleVerifyArgs & GlobalArgs, io: CliIO): Promise<ExitCode> {
-  const { ProvenantError } = await import('@provenant/core/errors');
   try {
     if (args.bundle === undefined) throw new ProvenantError('USAGE', '--bundle FILE is required');
     const trustedRootPath = args.trustedRoot ?? process.env.PROVENANT_TRUSTED_ROOT;
@@ -147,7 +157,7 @@ export async function runBundleVerification(artifactArg: string, args: BundleVer
       import('@provenant/core/verify'),
     ]);
     const trust = verify.loadTrustedRoot(rootJson);
-    const result = verify.verifyBundle(bundle, artifact, policy, trust);
+    const result = verify.verifyBundle(bundle, artifact, policy, trust, thresholdsFromArgs(args));
     if (args.json) io.out(JSON.stringify(report(result, artifactArg)) + '\n');
     else if (!args.quiet) io.err(`verified ${artifactArg} against ${args.bundle}\n`);
     return EXIT.OK;
@@ -174,7 +184,10 @@ export function bundleOptions<T>(y: import('yargs').Argv<T>) {
     .option('certificate-github-workflow-sha', { type: 'string', describe: 'expected GitHub workflow commit (Fulcio extension)' })
     .option('certificate-github-workflow-name', { type: 'string', describe: 'expected GitHub workflow name (Fulcio extension)' })
     .option('key', { type: 'string', describe: 'PEM public key for key-signed bundles' })
-    .option('trusted-root', { type: 'string', describe: 'Sigstore TrustedRoot JSON (default: $PROVENANT_TRUSTED_ROOT)' });
+    .option('trusted-root', { type: 'string', describe: 'Sigstore TrustedRoot JSON (default: $PROVENANT_TRUSTED_ROOT)' })
+    .option('tlog-threshold', { type: 'number', describe: 'verified transparency-log entries required (default 1; 0 for offline key-signed bundles)' })
+    .option('timestamp-threshold', { type: 'number', describe: 'verified signing times required, SETs and RFC 3161 together (default 1)' })
+    .option('ctlog-threshold', { type: 'number', describe: 'verified SCTs required on a signing certificate (default 1)' });
 }
 
 interface VerifyArgs extends BundleVerifyArgs, PolicyArgs {
