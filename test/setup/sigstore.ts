@@ -104,7 +104,7 @@ export function canonicalizeRekorEntry(body: string): string {
 }
 
 const ecKeys = (): { publicKey: KeyObject; privateKey: KeyObject } => generateKeyPairSync('ec', { namedCurve: 'P-256' });
-const b64 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
+const b64 = (b: ArrayBufferView): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
 
 /** Starts the three services; returns their connection info and a stop function. */
 export async function startSigstoreServers(): Promise<{ parts: SigstoreParts; stop: () => Promise<void> }> {

@@ -39,7 +39,7 @@ describe('keyless signing', () => {
     expect(bundle.mediaType).toBe('application/vnd.dev.sigstore.bundle.v0.3+json');
     expect(bundle.verificationMaterial.certificate?.rawBytes).toBeTruthy();
     expect(bundle.verificationMaterial.tlogEntries).toHaveLength(1);
-    expect(bundle.verificationMaterial.tlogEntries[0]?.kindVersion.kind).toBe('hashedrekord');
+    expect(bundle.verificationMaterial.tlogEntries?.[0]?.kindVersion?.kind).toBe('hashedrekord');
     expect(bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps).toHaveLength(1);
     const cert = new X509Certificate(Buffer.from(bundle.verificationMaterial.certificate?.rawBytes ?? '', 'base64'));
     expect(cert.subjectAltName).toContain(sigstore.identity.subjectAlternativeName);
@@ -54,7 +54,7 @@ describe('keyless signing', () => {
     const a = await signStatement(statement, signer, { rekorURL: sigstore.rekorURL });
     const b = await signBlob(Buffer.from('x'), signer, { tsaURL: sigstore.tsaURL });
     expect(a.verificationMaterial.certificate?.rawBytes).toBe(b.verificationMaterial.certificate?.rawBytes);
-    expect(a.verificationMaterial.tlogEntries[0]?.kindVersion.kind).toBe('dsse');
+    expect(a.verificationMaterial.tlogEntries?.[0]?.kindVersion?.kind).toBe('dsse');
     const tm = await trust();
     const ra = verifyBundle(a, null, { kind: 'identity', ...sigstore.identity }, tm);
     expect(ra.dsse?.payloadType).toBe('application/vnd.in-toto+json');
