@@ -74,6 +74,15 @@ describe('manifests and blobs', () => {
     expect(await codeOf(client.pushBlob(r, { digest: sha256(Buffer.from('x')), data: Buffer.from('y') }))).toBe('DIGEST_MISMATCH');
   });
 
+  it('checks hand-built references before they become URL paths', async () => {
+    const r = repo('paths');
+    expect(await codeOf(client.getManifest({ ...r, tag: '../../x', digest: undefined }))).toBe('REFERENCE_INVALID');
+    expect(await codeOf(client.getManifest({ ...r, tag: undefined, digest: 'sha256:../x' as `sha256:${string}` }))).toBe('REFERENCE_INVALID');
+    expect(await codeOf(client.headBlob({ ...r, repository: 'a/../../b' }, sha256(Buffer.from('x'))))).toBe('REFERENCE_INVALID');
+    expect(await codeOf(client.headBlob(r, 'sha256:nothex' as `sha256:${string}`))).toBe('DIGEST_INVALID');
+    expect(await codeOf(client.mountBlob(r, sha256(Buffer.from('x')), 'UPPER/case'))).toBe('REFERENCE_INVALID');
+  });
+
   it('uploads in PATCH chunks, from a stream, and skips blobs that exist', async () => {
     const r = repo('chunked');
     const data = randomBytes(300_000);

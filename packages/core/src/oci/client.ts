@@ -12,7 +12,7 @@ import { defaultCredentials, type CredentialResolver } from './auth/credentials.
 import { bodyError, discard, HttpTransport, readBody, redactUrl, responseHeader, type HttpResponse, type RequestBody, type TransportOptions } from './http.js';
 import { MANIFEST_ACCEPT, MEDIA_TYPES as MEDIA_TYPE } from './media-types.js';
 import { addToReferrersFallback, listReferrers } from './referrers.js';
-import { formatReference, isLoopbackRegistry, manifestReference, parseReference, registryApiHost, type ImageReference, type RepositoryRef } from './reference.js';
+import { assertRepository, formatReference, isLoopbackRegistry, manifestReference, parseReference, registryApiHost, type ImageReference, type RepositoryRef } from './reference.js';
 
 export interface RegistryClientOptions extends TransportOptions {
   /** Where credentials come from; default: env, then docker/podman config files and helpers. */
@@ -208,6 +208,7 @@ export class RegistryClient {
   }
 
   private async url(repo: RepositoryRef, path: string): Promise<URL> {
+    assertRepository(repo.repository);
     const scheme = await this.scheme(repo.registry);
     return new URL(`${scheme}://${registryApiHost(repo.registry)}/v2/${repo.repository}/${path}`);
   }
@@ -367,7 +368,7 @@ export class RegistryClient {
     if (doc.mediaType !== undefined && doc.mediaType !== mediaType) {
       throw new ProvenantError('MANIFEST_INVALID', `manifest says mediaType ${doc.mediaType} but is pushed as ${mediaType}`);
     }
-    const reference = r.tag ?? r.digest ?? digest;
+    const reference = r.tag !== undefined ? manifestReference({ ...r, digest: undefined }) : (r.digest ?? digest);
     const what = `push manifest ${formatReference({ ...r, tag: r.tag, digest: r.tag ? undefined : digest })}`;
     const res = await this.request({ method: 'PUT', repo: r, path: `manifests/${reference}`, headers: { 'content-type': mediaType }, body: bytes, scope: 'push', idempotent: true, what });
     discard(res);
@@ -399,7 +400,7 @@ export class RegistryClient {
     const r = typeof ref === 'string' ? parseReference(ref) : ref;
     if (r.digest === undefined) throw new ProvenantError('INVALID_ARGUMENT', `delete needs a digest reference, not the tag in ${formatReference(r)}`);
     const what = `delete manifest ${formatReference(r)}`;
-    const res = await this.request({ method: 'DELETE', repo: r, path: `manifests/${r.digest}`, scope: 'delete', idempotent: true, what });
+    const res = await this.request({ method: 'DELETE', repo: r, path: `manifests/${manifestReference(r)}`, scope: 'delete', idempotent: true, what });
     discard(res);
     await this.expect(res, [200, 202], what, 'MANIFEST_UNKNOWN');
   }
@@ -408,6 +409,7 @@ export class RegistryClient {
 
   /** The size of a blob, or undefined when the repository does not have it. */
   async headBlob(repo: RepositoryRef, digest: Digest): Promise<number | undefined> {
+    if (!isDigest(digest)) throw new ProvenantError('DIGEST_INVALID', `blob digest ${JSON.stringify(String(digest).slice(0, 200))} is not a sha256/sha512 digest`);
     const what = `blob ${digest} in ${formatReference(repo)}`;
     const res = await this.request({ method: 'HEAD', repo, path: `blobs/${digest}`, scope: 'pull', idempotent: true, what });
     discard(res);
@@ -475,6 +477,7 @@ export class RegistryClient {
   }
 
   private async startUpload(repo: RepositoryRef, mount?: { mount: Digest; from: string }): Promise<{ mounted: true } | { mounted: false; location: URL }> {
+    if (mount) assertRepository(mount.from);
     const what = mount ? `mount ${mount.mount} from ${mount.from} into ${formatReference(repo)}` : `start upload to ${formatReference(repo)}`;
     const query = mount ? `?mount=${encodeURIComponent(mount.mount)}&from=${encodeURIComponent(mount.from)}` : '';
     const res = await this.request({
@@ -628,6 +631,7 @@ export class RegistryClient {
 
   /** DELETE a blob by digest. */
   async deleteBlob(repo: RepositoryRef, digest: Digest): Promise<void> {
+    if (!isDigest(digest)) throw new ProvenantError('DIGEST_INVALID', `blob digest ${JSON.stringify(String(digest).slice(0, 200))} is not a sha256/sha512 digest`);
     const what = `delete blob ${digest} from ${formatReference(repo)}`;
     const res = await this.request({ method: 'DELETE', repo, path: `blobs/${digest}`, scope: 'delete', idempotent: true, what });
     discard(res);

@@ -119,6 +119,13 @@ export function parseReference(ref: string): ImageReference {
   return { registry, repository, tag, digest };
 }
 
+/** Checks a repository path given directly (not parsed from a reference); REFERENCE_INVALID otherwise. */
+export function assertRepository(repository: string): void {
+  if (repository.length === 0 || repository.length > MAX_NAME_LENGTH || !repository.split('/').every((p) => PATH_COMPONENT.test(p))) {
+    throw new ProvenantError('REFERENCE_INVALID', `repository ${JSON.stringify(repository.slice(0, 300))} is not a valid lowercase repository path`, { details: { repository } });
+  }
+}
+
 /** The canonical string: `registry/repository[:tag][@digest]` (no `latest` added). */
 export function formatReference(ref: RepositoryRef & { tag?: string | undefined; digest?: string | undefined }): string {
   return `${ref.registry}/${ref.repository}${ref.tag !== undefined ? `:${ref.tag}` : ''}${ref.digest !== undefined ? `@${ref.digest}` : ''}`;
@@ -126,7 +133,13 @@ export function formatReference(ref: RepositoryRef & { tag?: string | undefined;
 
 /** What goes after `/manifests/`: the digest when known, else the tag, else `latest`. */
 export function manifestReference(ref: ImageReference): string {
-  return ref.digest ?? ref.tag ?? 'latest';
+  // References built by hand (not parsed) are checked here, before they become URL paths.
+  if (ref.digest !== undefined) {
+    if (!isDigest(ref.digest)) throw new ProvenantError('REFERENCE_INVALID', `digest ${JSON.stringify(String(ref.digest).slice(0, 200))} is not a sha256/sha512 digest`);
+    return ref.digest;
+  }
+  if (ref.tag !== undefined && !TAG.test(ref.tag)) throw new ProvenantError('REFERENCE_INVALID', `tag ${JSON.stringify(ref.tag.slice(0, 200))} must match [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`);
+  return ref.tag ?? 'latest';
 }
 
 /** The same repository with another tag or digest. */
