@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ProvenantError } from '@provenant/core/errors';
 import { OciLayout, OciLayoutWriter, tarToBuffer, writeDockerArchive, type TarWriteEntry } from '@provenant/core/oci';
-import { catalogImage, squashLayers } from '@provenant/core/sbom';
+import { catalogImageInventories, squashLayers } from '@provenant/core/sbom';
 import { layer, sampleEntries, sha256, writeImage, type BuiltLayer } from './build.js';
 
 const work = mkdtempSync(join(tmpdir(), 'provenant-hostile-'));
@@ -45,7 +45,7 @@ describe('hostile layers', () => {
   ];
   it.each(cases)('refuses %s', async (_name, entries, want) => {
     const { target } = await image([await layer(entries)]);
-    expect(await code(catalogImage(target))).toBe(want);
+    expect(await code(catalogImageInventories(target))).toBe(want);
   });
 
   it('keeps symlinks from earlier layers inside the root', async () => {
@@ -59,7 +59,7 @@ describe('hostile layers', () => {
     expect(view.read('lib/apk/db/installed')?.toString()).toContain('through-link');
     // etc -> /../../../../host-etc resolves to host-etc inside the image (absent), never the host's.
     expect(view.resolve('etc/passwd')).toBeUndefined();
-    const [inv] = await catalogImage(`oci:${dir}:t`);
+    const [inv] = await catalogImageInventories(`oci:${dir}:t`);
     expect(inv!.components.map((c) => c.name)).toEqual(['through-link']);
   });
 
@@ -67,23 +67,23 @@ describe('hostile layers', () => {
     const tar = await tarToBuffer([{ path: 'zeros', content: Buffer.alloc(120 * 1024 * 1024) }]);
     const bomb: BuiltLayer = { tar, blob: gzipSync(tar, { level: 9 }) };
     const { target } = await image([bomb]);
-    expect(await code(catalogImage(target))).toBe('GZIP_BOMB');
-    expect(await code(catalogImage(target, { limits: { maxBytes: 1024 * 1024, maxRatio: 1e9 } }))).toBe('GZIP_BOMB');
+    expect(await code(catalogImageInventories(target))).toBe('GZIP_BOMB');
+    expect(await code(catalogImageInventories(target, { limits: { maxBytes: 1024 * 1024, maxRatio: 1e9 } }))).toBe('GZIP_BOMB');
   });
 
   it('reports a truncated layer', async () => {
     const full = await tarToBuffer([{ path: 'big', content: Buffer.alloc(100_000, 1) }]);
     const cutTar = full.subarray(0, 30_000);
     const gz = gzipSync(full);
-    expect(await code(catalogImage((await image([{ tar: cutTar, blob: cutTar }])).target))).toBe('TAR_INVALID');
+    expect(await code(catalogImageInventories((await image([{ tar: cutTar, blob: cutTar }])).target))).toBe('TAR_INVALID');
     const cutGz = gz.subarray(0, gz.length - 20);
-    expect(await code(catalogImage((await image([{ tar: full, blob: cutGz }])).target))).toBe('TAR_INVALID');
+    expect(await code(catalogImageInventories((await image([{ tar: full, blob: cutGz }])).target))).toBe('TAR_INVALID');
   });
 
   it('checks the uncompressed layer against the config diff_id', async () => {
     const l = await layer(sampleEntries);
     const { target } = await image([l], [sha256(Buffer.from('not the layer'))]);
-    expect(await code(catalogImage(target))).toBe('DIGEST_MISMATCH');
+    expect(await code(catalogImageInventories(target))).toBe('DIGEST_MISMATCH');
   });
 });
 
@@ -92,7 +92,7 @@ describe('hostile layouts', () => {
     const { target, dir, manifest } = await image([await layer(sampleEntries)]);
     const f = blobFile(dir, manifest);
     writeFileSync(f, readFileSync(f, 'utf8').replace('"schemaVersion":2', '"schemaVersion": 2'));
-    expect(await code(catalogImage(target))).toMatch(/DIGEST_MISMATCH|BLOB_TOO_LARGE/);
+    expect(await code(catalogImageInventories(target))).toMatch(/DIGEST_MISMATCH|BLOB_TOO_LARGE/);
   });
 
   it('refuses a layer blob with the wrong content or size', async () => {
@@ -102,9 +102,9 @@ describe('hostile layouts', () => {
     const bad = Buffer.from(l.blob);
     bad[bad.length - 1] = bad[bad.length - 1]! ^ 0xff;
     writeFileSync(f, bad);
-    expect(await code(catalogImage(target))).toBe('DIGEST_MISMATCH');
+    expect(await code(catalogImageInventories(target))).toBe('DIGEST_MISMATCH');
     writeFileSync(f, Buffer.concat([l.blob, Buffer.alloc(10)]));
-    expect(await code(catalogImage(target))).toMatch(/SIZE_LIMIT_EXCEEDED|BLOB_TOO_LARGE/);
+    expect(await code(catalogImageInventories(target))).toMatch(/SIZE_LIMIT_EXCEEDED|BLOB_TOO_LARGE/);
   });
 
   it('refuses digests that are paths', async () => {
@@ -112,7 +112,7 @@ describe('hostile layouts', () => {
     const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string }> };
     index.manifests[0]!.digest = 'sha256:../../../../etc/passwd';
     writeFileSync(join(dir, 'index.json'), JSON.stringify(index));
-    expect(await code(catalogImage(target))).toBe('LAYOUT_INVALID');
+    expect(await code(catalogImageInventories(target))).toBe('LAYOUT_INVALID');
   });
 
   it('refuses a docker-archive whose layer does not match its diff_id, or names members outside it', async () => {
@@ -125,11 +125,11 @@ describe('hostile layouts', () => {
     const at = bytes.indexOf(Buffer.from('P:musl'));
     bytes[at + 2] = 'X'.charCodeAt(0);
     writeFileSync(file, bytes);
-    expect(await code(catalogImage(`docker-archive:${file}`))).toBe('DIGEST_MISMATCH');
+    expect(await code(catalogImageInventories(`docker-archive:${file}`))).toBe('DIGEST_MISMATCH');
 
     const escape = join(work, 'escape.tar');
     writeFileSync(escape, await tarToBuffer([{ path: 'manifest.json', content: JSON.stringify([{ Config: '../../etc/passwd', Layers: [] }]) }]));
-    expect(await code(catalogImage(`docker-archive:${escape}`))).toBe('TAR_PATH_ESCAPE');
+    expect(await code(catalogImageInventories(`docker-archive:${escape}`))).toBe('TAR_PATH_ESCAPE');
   });
 
   it('leaves no partial files when a streamed blob fails verification', async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OciLayout } from '@provenant/core/oci';
-import { catalogImage, squashLayers, type ImageInventory } from '@provenant/core/sbom';
+import { catalogImageInventories, squashLayers, type ImageInventory } from '@provenant/core/sbom';
 import { EXPECTED, writeSampleRootfs } from './rootfs.js';
 import { skopeo, umociImage } from './umoci.js';
 
@@ -38,7 +38,7 @@ describe('squash of a umoci-built image', () => {
 describe('catalogImage', () => {
   let inv: ImageInventory;
   beforeAll(async () => {
-    [inv] = (await catalogImage(`oci:${layout}:v1`, { platform: 'linux/amd64' })) as [ImageInventory];
+    [inv] = (await catalogImageInventories(`oci:${layout}:v1`, { platform: 'linux/amd64' })) as [ImageInventory];
   });
 
   it('describes the image as the root', () => {
@@ -77,9 +77,9 @@ describe('interop with skopeo', () => {
   it('reads the docker-archive skopeo writes from the umoci layout', async () => {
     const archive = join(work, 'image.tar');
     skopeo(['copy', '-q', `oci:${layout}:v1`, `docker-archive:${archive}:demo/app:v1`]);
-    const [inv] = await catalogImage(`docker-archive:${archive}`);
+    const [inv] = await catalogImageInventories(`docker-archive:${archive}`);
     expect(inv!.subject).toMatchObject({ digestKind: 'config', tags: ['docker.io/demo/app:v1'], name: 'docker.io/demo/app' });
-    const [fromLayout] = await catalogImage(`oci:${layout}:v1`);
+    const [fromLayout] = await catalogImageInventories(`oci:${layout}:v1`);
     const key = (i: ImageInventory): string[] => i.components.map((c) => `${c.cataloger}:${c.name}@${c.version}:${c.path}`).sort();
     expect(key(inv!)).toEqual(key(fromLayout!));
     expect(inv!.subject.configDigest).toBe(fromLayout!.subject.configDigest);
@@ -88,7 +88,7 @@ describe('interop with skopeo', () => {
   it('reads an OCI layout skopeo copied from the umoci one', async () => {
     const copy = join(work, 'copy');
     skopeo(['copy', '-q', `oci:${layout}:v1`, `oci:${copy}:again`]);
-    const [inv] = await catalogImage(`oci:${copy}:again`);
+    const [inv] = await catalogImageInventories(`oci:${copy}:again`);
     expect(inv!.subject.digest).toBe(digest);
     expect(inv!.components.length).toBeGreaterThan(10);
   });

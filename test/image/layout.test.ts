@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ProvenantError } from '@provenant/core/errors';
 import { DockerArchive, MEDIA_TYPES, OciLayout, OciLayoutWriter, writeDockerArchive } from '@provenant/core/oci';
-import { catalogImage } from '@provenant/core/sbom';
+import { catalogImageInventories } from '@provenant/core/sbom';
 import { layer, sampleEntries, sha256, writeImage } from './build.js';
 import { skopeo } from './umoci.js';
 
@@ -35,7 +35,7 @@ describe('layouts provenant writes', () => {
     const archive = join(work, 'ours.tar');
     skopeo(['copy', '-q', `oci:${dir}:v1`, `docker-archive:${archive}:ours/img:v1`]);
     for (const target of [`oci:${copy}:copied`, `docker-archive:${archive}`]) {
-      const [inv] = await catalogImage(target);
+      const [inv] = await catalogImageInventories(target);
       expect(inv!.components.map((c) => `${c.purl}`)).toEqual(['pkg:apk/alpine/musl@1.2.4-r2?arch=x86_64&distro=alpine-3.19.1']);
     }
   });
@@ -51,7 +51,7 @@ describe('layouts provenant writes', () => {
     expect(img).toMatchObject({ digest: sha256(config), digestKind: 'config', platform: { architecture: 'arm64' } });
     // skopeo can also turn it into an OCI layout we read.
     skopeo(['copy', '-q', `docker-archive:${file}`, `oci:${join(work, 'from-archive')}:x`]);
-    const [inv] = await catalogImage(`oci:${join(work, 'from-archive')}:x`, { platform: 'linux/arm64' });
+    const [inv] = await catalogImageInventories(`oci:${join(work, 'from-archive')}:x`, { platform: 'linux/arm64' });
     expect(inv!.components).toHaveLength(1);
   });
 
@@ -81,14 +81,14 @@ describe('image indexes', () => {
 
   it('picks a platform, or all of them, and says which exist when none matches', async () => {
     await build();
-    const amd = await catalogImage(`oci:${dir}:multi`, { platform: 'linux/amd64' });
+    const amd = await catalogImageInventories(`oci:${dir}:multi`, { platform: 'linux/amd64' });
     expect(amd.map((i) => i.components.map((c) => c.name))).toEqual([['amd-only']]);
     expect(amd[0]!.subject.indexDigest).toMatch(/^sha256:/);
-    const arm = await catalogImage(`oci:${dir}:multi`, { platform: 'linux/arm64' });
+    const arm = await catalogImageInventories(`oci:${dir}:multi`, { platform: 'linux/arm64' });
     expect(arm[0]!.components[0]!.name).toBe('arm-only');
-    const all = await catalogImage(`oci:${dir}:multi`, { platform: 'all' });
+    const all = await catalogImageInventories(`oci:${dir}:multi`, { platform: 'all' });
     expect(all.map((i) => i.subject.platform.architecture)).toEqual(['amd64', 'arm64']);
-    expect(await code(catalogImage(`oci:${dir}:multi`, { platform: 'linux/s390x' }))).toBe('PLATFORM_NOT_FOUND');
+    expect(await code(catalogImageInventories(`oci:${dir}:multi`, { platform: 'linux/s390x' }))).toBe('PLATFORM_NOT_FOUND');
     // skopeo reads the index we wrote too.
     expect(JSON.parse(skopeo(['inspect', '--raw', `oci:${dir}:multi`])).manifests).toHaveLength(2);
   });

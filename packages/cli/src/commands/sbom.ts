@@ -13,6 +13,7 @@ interface SbomArgs {
   output: string | undefined;
   omit: string[];
   reproducible: boolean;
+  platform: string | undefined;
 }
 
 /** Writes next to the destination, then renames: a failed run never leaves a partial file. */
@@ -58,7 +59,8 @@ const mod: CommandModule<SbomArgs> = {
       .option('spec-version', { type: 'string', choices: ['1.5', '1.6'] as const, default: '1.6' as const, describe: 'CycloneDX spec version' })
       .option('output', { type: 'string', alias: 'o', describe: 'write the SBOM to this file (atomically) instead of stdout' })
       .option('omit', { type: 'array', string: true, choices: ['dev'], default: [] as string[], describe: 'leave out dev dependencies (default: kept, scope excluded)' })
-      .option('reproducible', { type: 'boolean', default: false, describe: 'no serial number or timestamp, sorted: byte-identical across runs' }) as never,
+      .option('reproducible', { type: 'boolean', default: false, describe: 'no serial number or timestamp, sorted: byte-identical across runs' })
+      .option('platform', { type: 'string', describe: 'image targets: os/arch[/variant] to pick from an index, or "all" (default: this host, linux/<arch>)' }) as never,
   handler: async (args, io) => {
     const opts: SbomDocumentOptions = {
       format: args.format,
@@ -67,7 +69,8 @@ const mod: CommandModule<SbomArgs> = {
       omitDev: args.omit.includes('dev'),
     };
     const { isImageTarget } = await import('@provenant/core/sbom');
-    const result = isImageTarget(args.target) ? await imageSbom(args.target, opts) : await projectSbom(args.target, opts);
+    const imageOpts = { ...opts, ...(args.platform ? { platform: args.platform } : {}) };
+    const result = isImageTarget(args.target) ? await imageSbom(args.target, imageOpts) : await projectSbom(args.target, opts);
     const text = result.document.endsWith('\n') ? result.document : result.document + '\n';
     if (args.output === undefined) {
       io.out(text);

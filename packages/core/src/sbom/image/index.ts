@@ -1,5 +1,8 @@
 // Image SBOMs: open an image (OCI layout, docker-archive, registry), squash its layers, catalog the view.
-import { hostPlatform, parsePlatform, type DecompressLimits, type PlatformChoice, type ResolvedImage } from '../../oci/index.js';
+import { createClient, hostPlatform, parsePlatform, type DecompressLimits, type PlatformChoice, type RegistryClient, type RegistryClientFileOptions, type ResolvedImage } from '../../oci/index.js';
+import type { Inventory } from '../inventory.js';
+import { toInventory } from './inventory.js';
+import { registryImageResolver } from './registry.js';
 import { catalogView } from './catalog.js';
 import type { ImageInventory } from './model.js';
 import { squashLayers } from './squash.js';
@@ -11,7 +14,10 @@ export interface CatalogImageOptions {
   limits?: DecompressLimits;
   /** Layers read at once (default 2). */
   concurrency?: number;
+  /** How registry references are fetched; default a core/oci client built from `client` options. */
   registry?: RegistryImageResolver;
+  /** Options for the default registry client (CA file, auth file, insecure hosts, ...). */
+  client?: RegistryClientFileOptions;
   onLayer?: (index: number, total: number, digest: string) => void;
 }
 
@@ -49,18 +55,38 @@ export async function catalogResolvedImage(image: ResolvedImage, name: string, o
 
 /**
  * Catalogs the image(s) a target names: `oci:DIR[:ref]`, `docker-archive:FILE[:tag]` or a registry
- * reference. One inventory per platform image (several only with platform 'all').
+ * reference. One image inventory per platform image (several only with platform 'all').
  */
-export async function catalogImage(target: string | ImageTarget, opts: CatalogImageOptions = {}): Promise<ImageInventory[]> {
+export async function catalogImageInventories(target: string | ImageTarget, opts: CatalogImageOptions = {}): Promise<ImageInventory[]> {
   const t = typeof target === 'string' ? parseImageTarget(target) : target;
   const platform = opts.platform === undefined ? hostPlatform() : typeof opts.platform === 'string' ? parsePlatform(opts.platform) : opts.platform;
-  const images = await openImageTarget(t, { platform, ...(opts.registry ? { registry: opts.registry } : {}) });
-  const out: ImageInventory[] = [];
-  for (const image of images) out.push(await catalogResolvedImage(image, subjectName(t, image), opts));
-  return out;
+  let client: RegistryClient | undefined;
+  let registry = opts.registry;
+  if (t.kind === 'registry' && !registry) {
+    client = await createClient(opts.client ?? {});
+    registry = registryImageResolver(client);
+  }
+  try {
+    const images = await openImageTarget(t, { platform, ...(registry ? { registry } : {}) });
+    const out: ImageInventory[] = [];
+    for (const image of images) out.push(await catalogResolvedImage(image, subjectName(t, image), opts));
+    return out;
+  } finally {
+    client?.close();
+  }
+}
+
+/**
+ * The SBOM of an image as an Inventory for the CycloneDX/SPDX writers: root = the image (or the
+ * index, with platform 'all'), each package with `provenant:layer:digest` and `provenant:location:path`.
+ */
+export async function catalogImage(target: string | ImageTarget, opts: CatalogImageOptions = {}): Promise<Inventory> {
+  return toInventory(await catalogImageInventories(target, opts));
 }
 
 export { parseImageTarget, openImageTarget } from './target.js';
+export { registryImageResolver } from './registry.js';
+export { toInventory as imageInventoryToInventory, imagePurl } from './inventory.js';
 export type { ImageTarget, RegistryImageResolver } from './target.js';
 export { squashLayers } from './squash.js';
 export type { SquashOptions } from './squash.js';
@@ -68,3 +94,5 @@ export { SquashedView } from './view.js';
 export type { FsNode } from './view.js';
 export { isCatalogedFile } from './wanted.js';
 export type { ImageInventory, ImageComponent, ImageSubject } from './model.js';
+export { writeImageSbom } from './write.js';
+export type { ImageSbomOptions } from './write.js';
