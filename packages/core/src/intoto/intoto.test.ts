@@ -108,7 +108,9 @@ describe('SLSA provenance v1 predicate', () => {
     [{ ...valid, buildDefinition: { buildType: 'bt' } }, 'ErrExternalParamsRequired'],
     [{ ...valid, buildDefinition: { buildType: '', externalParameters: {} } }, 'ErrBuildTypeRequired'],
     [{ buildDefinition: valid.buildDefinition }, 'ErrRunDetailsRequired'],
-    [{ ...valid, runDetails: {} }, 'ErrBuilderRequired'],
+    [{ ...valid, runDetails: {} }, 'ErrRunDetailsRequired'],
+    [{ ...valid, runDetails: { metadata: {} } }, 'ErrBuilderRequired'],
+    [{ ...valid, runDetails: { builder: {} } }, 'ErrBuilderRequired'],
     [{ ...valid, runDetails: { builder: { id: '' } } }, 'ErrBuilderIdRequired'],
   ])('rejects %j with %s', (doc, rule) => {
     expect(codeOf(() => parsePredicate(SLSA_PROVENANCE_V1, doc))).toEqual({ code: 'PREDICATE_INVALID', rule });
