@@ -1,15 +1,16 @@
 #!/usr/bin/env node
 // Policy decisions on an image carrying a signature and 3 attestations in a loopback registry (our own
 // docker-registry on 127.0.0.1:0, stopped by pid). Prints one JSON line:
-//  - cold: `provenant verify <ref> --policy P` in a new process (median wall ms), beside a bare
-//    `node` start and `provenant --version` measured in the same run;
+//  - cold: `provenant verify <ref> --policy P` in a new process (hyperfine: median wall ms and CPU ms),
+//    beside a bare `node` start and `provenant --version` measured in the same run;
 //  - warm: in-process decisions with verified results cached (decisions/s), beside the same decisions
 //    with no cache, and beside decisions that also re-fetch the evidence from the registry.
 // Needs `npm run build` first (it runs the built CLI and loads the built packages).
 //   node bench/decide/run.mjs [--cold-runs 15] [--warm-seconds 2]
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +32,6 @@ if (!existsSync(REGISTRY_BIN)) throw new Error(`${REGISTRY_BIN} is missing (apt 
 if (!existsSync(join(repo, 'packages/cli/dist/main.js'))) throw new Error('run `npm run build` first');
 
 const sha256 = (b) => createHash('sha256').update(b).digest('hex');
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function startRegistry(dir) {
   writeFileSync(join(dir, 'config.yml'), `version: 0.1\nlog: {level: info, formatter: text}\nstorage:\n  filesystem: {rootdirectory: "${dir}/data"}\n  delete: {enabled: true}\nhttp:\n  addr: 127.0.0.1:0\n  secret: bench-not-secret\n`);
@@ -125,23 +125,21 @@ ${pem}
 `,
   );
 
-  // Cold: new processes, median wall time.
-  const timeRun = (args) => {
-    const t0 = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    return { ms, status: r.status, out: r.stdout, err: r.stderr };
+  // Cold: new processes. hyperfine times each command (median wall, and user+system CPU, which a
+  // loaded machine inflates less); the first decision is checked to allow.
+  const first = spawnSync(process.execPath, [cli, 'verify', ref, '--policy', policyPath], { encoding: 'utf8' });
+  if (first.status !== 0) throw new Error(`cold decision did not allow (exit ${first.status}):\n${first.stdout}${first.stderr}`);
+  const q = (s) => `'${s.replace(/'/g, "'\\''")}'`;
+  const commands = {
+    node: `${q(process.execPath)} -e ''`,
+    version: `${q(process.execPath)} ${q(cli)} --version`,
+    decision: `${q(process.execPath)} ${q(cli)} verify ${q(ref)} --policy ${q(policyPath)}`,
   };
-  const first = timeRun([cli, 'verify', ref, '--policy', policyPath]);
-  if (first.status !== 0) throw new Error(`cold decision did not allow (exit ${first.status}):\n${first.out}${first.err}`);
-  const cold = [];
-  const node = [];
-  const version = [];
-  for (let i = 0; i < COLD_RUNS; i++) {
-    node.push(timeRun(['-e', '']).ms);
-    version.push(timeRun([cli, '--version']).ms);
-    cold.push(timeRun([cli, 'verify', ref, '--policy', policyPath]).ms);
-  }
+  const hfOut = join(work, 'hyperfine.json');
+  const hf = spawnSync('hyperfine', ['--runs', String(COLD_RUNS), '--warmup', '1', '-N', '--export-json', hfOut, ...Object.values(commands)], { encoding: 'utf8' });
+  if (hf.status !== 0) throw new Error(`hyperfine failed: ${hf.stderr}`);
+  const results = JSON.parse(readFileSync(hfOut, 'utf8')).results;
+  const cold = Object.fromEntries(Object.keys(commands).map((k, i) => [k, { wall: results[i].median * 1000, cpu: (results[i].user + results[i].system) * 1000, min: results[i].min * 1000 }]));
 
   // Warm: the same decision in process with the verification cache; then without it; then with re-fetching.
   const policies = await loadPolicy(policyPath);
@@ -174,18 +172,21 @@ ${pem}
       bench: 'decide',
       attestations: evidence.attestations.length,
       signatures: evidence.signatures.length,
-      cold_decision_ms: Math.round(median(cold)),
-      cold_decision_ms_min: Math.round(Math.min(...cold)),
+      cold_decision_ms: Math.round(cold.decision.wall),
+      cold_decision_ms_min: Math.round(cold.decision.min),
+      cold_decision_cpu_ms: Math.round(cold.decision.cpu),
       cold_runs: COLD_RUNS,
       cold_target_ms: 300,
-      cold_ok: median(cold) <= 300,
-      node_start_ms: Math.round(median(node)),
-      provenant_version_ms: Math.round(median(version)),
+      cold_ok: cold.decision.wall <= 300,
+      node_start_ms: Math.round(cold.node.wall),
+      provenant_version_ms: Math.round(cold.version.wall),
+      provenant_version_cpu_ms: Math.round(cold.version.cpu),
       warm_decisions_per_s: Math.round(warm),
       warm_target_per_s: 5000,
       warm_ok: warm >= 5000,
       uncached_decisions_per_s: Math.round(uncached),
       warm_with_registry_fetch_per_s: Math.round(fetchedRate),
+      load_average_1m: Number(loadavg()[0].toFixed(2)),
     }),
   );
 } finally {
