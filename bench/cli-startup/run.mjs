@@ -5,7 +5,7 @@
 //   node bench/cli-startup/run.mjs [--runs 30]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -65,5 +65,6 @@ console.log(
     node_e_0_median_ms: Number((base * 1000).toFixed(1)),
     ratio: Number((ours / base).toFixed(3)),
     target_ratio_max: 2,
+    loadavg_1m: Number(loadavg()[0].toFixed(2)),
   }),
 );
