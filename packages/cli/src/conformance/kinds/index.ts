@@ -13,6 +13,10 @@ export const kindHandlers: Record<string, () => Promise<KindHandler>> = {
   'cosign-key-import': () => import('./cosign-keys.js').then((m) => m.importHandler),
   'cosign-encrypted-private-key': () => import('./cosign-keys.js').then((m) => m.encryptedKeyHandler),
   'slsa-provenance': () => import('./slsa.js').then((m) => m.provenanceHandler),
+  'slsa-provenance-oci-image': () => import('./slsa.js').then((m) => m.imageHandler),
+  'slsa-vsa': () => import('./slsa.js').then((m) => m.vsaHandler),
+  'cosign-oci-attestation': () => import('./cosign-oci.js').then((m) => m.attestationHandler),
+  'cosign-simple-signing-payload': () => import('./cosign-oci.js').then((m) => m.simpleSigningHandler),
   'npm-provenance': () => import('./npm-provenance.js').then((m) => m.handler),
   lockfile: () => import('./lockfile.js').then((m) => m.handler),
 };

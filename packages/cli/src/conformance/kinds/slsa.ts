@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ProvenantError } from '@provenant/core/errors';
-import { BuilderId, ProvenanceView, verifyArtifactProvenance, verifyProvenanceContent, type ProvenanceMode } from '@provenant/core/slsa';
+import { legacyLayerToBundle, readCosignLayout } from '@provenant/core/cosign';
+import { BuilderId, ProvenanceView, verifyArtifactProvenance, verifyImageProvenance, verifyProvenanceContent, verifyVsa, type ProvenanceMode } from '@provenant/core/slsa';
 import { loadTrustedRoot } from '@provenant/core/verify';
 import type { ConformanceCase, KindHandler, Verdict } from '../types.js';
 
@@ -88,4 +89,55 @@ export const provenanceHandler: KindHandler = async (c, file) => {
     }
     return last;
   });
+};
+
+const ImageParams = z.object({
+  image_digest: z.string(),
+  source_uri: z.string(),
+  source_branch: z.string().nullish(),
+  source_tag: z.string().nullish(),
+  source_versioned_tag: z.string().nullish(),
+  builder_id_variants_tested: z.array(z.string().nullable()).nullish(),
+});
+
+/** slsa-verifier verify-image on a `cosign save` layout: `.att` layers -> bundles -> provenance checks. */
+export const imageHandler: KindHandler = async (c, file) => {
+  const p = ImageParams.parse(c.params);
+  const layout = await readCosignLayout(file('oci_layout'));
+  const want = (await readFile(file('image_digest_file'), 'utf8')).trim();
+  if (layout.imageDigest !== want) throw new ProvenantError('DIGEST_MISMATCH', `layout image ${layout.imageDigest} is not ${want}`);
+  const trust = loadTrustedRoot(JSON.parse(await readFile(file('trusted_root'), 'utf8')));
+  const bundles = layout.attestations.map(legacyLayerToBundle);
+  return allVariants((p.builder_id_variants_tested ?? [null]).map(opt), async (builderId) => {
+    const r = verifyImageProvenance(bundles, p.image_digest, trust, {
+      sourceUri: p.source_uri,
+      sourceBranch: opt(p.source_branch),
+      sourceTag: opt(p.source_tag),
+      sourceVersionedTag: opt(p.source_versioned_tag),
+      builderId,
+      testing: true,
+    });
+    return `verified, builder ${r.builderId}`;
+  });
+};
+
+const VsaParams = z.object({
+  subject_digests: z.array(z.string()).optional(),
+  verifier_id: z.string().optional(),
+  resource_uri: z.string().optional(),
+  verified_levels: z.array(z.string()).optional(),
+  public_key_id: z.string().nullish(),
+});
+
+/** slsa-verifier verify-vsa: key-signed DSSE VSA. */
+export const vsaHandler: KindHandler = async (c, file) => {
+  const p = VsaParams.parse(c.params);
+  const vsa = verifyVsa(JSON.parse(await readFile(file('attestation'), 'utf8')), await readFile(file('public_key'), 'utf8'), {
+    subjectDigests: p.subject_digests ?? [],
+    verifierId: p.verifier_id ?? '',
+    resourceUri: p.resource_uri ?? '',
+    verifiedLevels: p.verified_levels ?? [],
+    publicKeyId: p.public_key_id ?? undefined,
+  });
+  return { verdict: 'valid', detail: `VSA ${vsa.verificationResult} by ${vsa.verifier.id}` };
 };

@@ -1,3 +1,4 @@
+import { ProvenantError } from '../../errors.js';
 import type { TrustMaterial, VerifyOptions } from '../../verify/index.js';
 import type { BuilderId } from './builder-id.js';
 import { TRUSTED_BUILDERS, verifyBuilderIdentity, verifyCertificateSource, verifyProvenanceContent, type ProvenanceExpectations } from './checks.js';
@@ -47,4 +48,23 @@ export function verifyArtifactProvenance(provenance: Buffer | string | unknown, 
   const signed = verifySignedProvenance(provenance, trust, options.verify);
   const r = verifyProvenanceIdentity(signed.payload, signed.certificate, options);
   return { builderId: r.builder.toString(), statement: r.statement, sourceCommit: r.sourceCommit, signedAt: signed.verification.integratedTime ?? signed.verification.timestamps[0]?.time };
+}
+
+/**
+ * `provenant verify-image`: the image's provenance attestations (as Sigstore bundles, from referrers or
+ * converted from cosign `.att` layers); the first that verifies wins, else the first error is reported.
+ */
+export function verifyImageProvenance(attestations: readonly unknown[], imageDigest: string, trust: TrustMaterial, options: Omit<VerifyProvenanceOptions, 'artifactDigest'>): VerifiedProvenance {
+  if (attestations.length === 0) throw new ProvenantError('ATTESTATION_MISSING', `no attestations found for ${imageDigest}`);
+  const errors: ProvenantError[] = [];
+  for (const a of attestations) {
+    try {
+      return verifyArtifactProvenance(a, trust, { mode: 'image', ...options, artifactDigest: imageDigest });
+    } catch (err) {
+      if (!(err instanceof ProvenantError)) throw err;
+      errors.push(err);
+    }
+  }
+  const first = errors[0]!;
+  throw new ProvenantError(first.code, errors.length > 1 ? `${first.message} (and ${errors.length - 1} more attestation(s) failed)` : first.message, { cause: first, details: first.details });
 }
