@@ -191,3 +191,17 @@ describe('TLS with a private CA', () => {
     expect(await codeOf(createClient({ certFile: regs.tls.caFile }))).toBe('INVALID_ARGUMENT');
   });
 });
+
+describe('mutual TLS (client certificate required)', () => {
+  const repo: RepositoryRef = { registry: regs.mtls.host, repository: `mtls/app-${process.pid}` };
+
+  it('without a client certificate the registry refuses the connection', async () => {
+    const c = track(await createClient({ ...base, caFile: regs.mtls.caFile, credentials: staticCredentials({}) }));
+    expect(await codeOf(c.getManifest({ ...repo, tag: 'v1', digest: undefined }))).toBe('TLS_ERROR');
+  });
+
+  it('with certFile/keyFile it works', async () => {
+    const c = track(await createClient({ ...base, caFile: regs.mtls.caFile, certFile: regs.mtls.clientCertFile, keyFile: regs.mtls.clientKeyFile, credentials: staticCredentials({}) }));
+    await roundTrip(c, repo);
+  });
+});

@@ -72,6 +72,14 @@ const targets: Target[] = [
     inspect: ['--cert-dir', regs.tls.certDir],
     client: () => createClient({ caFile: regs.tls.caFile, credentials: staticCredentials({}) }),
   },
+  {
+    name: 'mutual TLS',
+    host: regs.mtls.host,
+    dest: ['--dest-cert-dir', regs.mtls.certDir],
+    src: ['--src-cert-dir', regs.mtls.certDir],
+    inspect: ['--cert-dir', regs.mtls.certDir],
+    client: () => createClient({ caFile: regs.mtls.caFile, certFile: regs.mtls.clientCertFile, keyFile: regs.mtls.clientKeyFile, credentials: staticCredentials({}) }),
+  },
 ];
 
 beforeAll(async () => {

@@ -36,6 +36,14 @@ export interface OciRegistries {
     /** Directory with ca.crt, for skopeo --cert-dir. */
     certDir: string;
   };
+  /** TLS that requires a client certificate signed by the same CA (mutual TLS). */
+  mtls: RegistryInstance & {
+    caFile: string;
+    clientCertFile: string;
+    clientKeyFile: string;
+    /** ca.crt + client.cert + client.key, for skopeo --cert-dir. */
+    certDir: string;
+  };
   /**
    * Bearer token auth: the registry answers 401 with a `Bearer realm=...` challenge naming a loopback
    * token service run here, which grants everything for username/password and only pull on
@@ -69,7 +77,7 @@ function run(cmd: string, args: string[]): string {
   }
 }
 
-async function makeTls(dir: string): Promise<{ caFile: string; certFile: string; keyFile: string; certDir: string }> {
+async function makeTls(dir: string): Promise<{ caFile: string; certFile: string; keyFile: string; certDir: string; clientCertFile: string; clientKeyFile: string; mtlsCertDir: string }> {
   const t = join(dir, 'tls');
   const certDir = join(dir, 'certs.d');
   await mkdir(t, { recursive: true });
@@ -81,7 +89,16 @@ async function makeTls(dir: string): Promise<{ caFile: string; certFile: string;
   await writeFile(join(t, 'server.ext'), 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n');
   run('openssl', ['x509', '-req', '-in', join(t, 'server.csr'), '-CA', caFile, '-CAkey', join(t, 'ca-key.pem'), '-CAcreateserial', '-days', '2', '-extfile', join(t, 'server.ext'), '-out', join(t, 'server.pem')]);
   await writeFile(join(certDir, 'ca.crt'), await readFile(caFile));
-  return { caFile, certFile: join(t, 'server.pem'), keyFile: join(t, 'server-key.pem'), certDir };
+  // A client certificate for the mutual-TLS instance, signed by the same CA.
+  run('openssl', ['req', '-new', ...ec, '-subj', '/CN=provenant test client', '-keyout', join(t, 'client-key.pem'), '-out', join(t, 'client.csr')]);
+  await writeFile(join(t, 'client.ext'), 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n');
+  run('openssl', ['x509', '-req', '-in', join(t, 'client.csr'), '-CA', caFile, '-CAkey', join(t, 'ca-key.pem'), '-CAcreateserial', '-days', '2', '-extfile', join(t, 'client.ext'), '-out', join(t, 'client.pem')]);
+  const mtlsCertDir = join(dir, 'certs.d-mtls');
+  await mkdir(mtlsCertDir, { recursive: true });
+  await writeFile(join(mtlsCertDir, 'ca.crt'), await readFile(caFile));
+  await writeFile(join(mtlsCertDir, 'client.cert'), await readFile(join(t, 'client.pem')));
+  await writeFile(join(mtlsCertDir, 'client.key'), await readFile(join(t, 'client-key.pem')));
+  return { caFile, certFile: join(t, 'server.pem'), keyFile: join(t, 'server-key.pem'), certDir, clientCertFile: join(t, 'client.pem'), clientKeyFile: join(t, 'client-key.pem'), mtlsCertDir };
 }
 
 function configYaml(dir: string, extra: string[]): string {
@@ -233,6 +250,19 @@ async function startTokenService(dir: string): Promise<{ server: http.Server; re
   return { server, realm: `http://127.0.0.1:${port}/token`, certFile, stats };
 }
 
+async function probeHttpsWithClientCert(host: string, ca: Buffer, certFile: string, keyFile: string): Promise<number> {
+  const cert = await readFile(certFile);
+  const key = await readFile(keyFile);
+  return new Promise((resolve, reject) => {
+    const req = https.get(`https://${host}/v2/`, { ca, cert, key }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.setTimeout(2000, () => req.destroy(new Error('timeout')));
+  });
+}
+
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.pid === undefined) return;
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -270,6 +300,15 @@ export async function startRegistries(project: TestProject): Promise<() => Promi
     const tlsReg = await startOne(tlsDir, configYaml(tlsDir, [`  tls: {certificate: ${JSON.stringify(tls.certFile)}, key: ${JSON.stringify(tls.keyFile)}}`]), probeHttps(await readFile(tls.caFile)));
     started.push(tlsReg);
 
+    const mtlsDir = join(root, 'mtls');
+    const clientCa = await readFile(tls.caFile);
+    const mtlsReg = await startOne(
+      mtlsDir,
+      configYaml(mtlsDir, [`  tls: {certificate: ${JSON.stringify(tls.certFile)}, key: ${JSON.stringify(tls.keyFile)}, clientcas: [${JSON.stringify(tls.caFile)}]}`]),
+      (host) => probeHttpsWithClientCert(host, clientCa, tls.clientCertFile, tls.clientKeyFile),
+    );
+    started.push(mtlsReg);
+
     const tokenDir = join(root, 'token');
     tokenService = await startTokenService(tokenDir);
     const tokenReg = await startOne(
@@ -286,6 +325,7 @@ export async function startRegistries(project: TestProject): Promise<() => Promi
       plain: { host: plain.host, dataDir: join(plainDir, 'data') },
       auth: { host: auth.host, dataDir: join(authDir, 'data'), username: USER, password: PASSWORD, authFile },
       tls: { host: tlsReg.host, dataDir: join(tlsDir, 'data'), caFile: tls.caFile, certDir: tls.certDir },
+      mtls: { host: mtlsReg.host, dataDir: join(mtlsDir, 'data'), caFile: tls.caFile, clientCertFile: tls.clientCertFile, clientKeyFile: tls.clientKeyFile, certDir: tls.mtlsCertDir },
       token: {
         host: tokenReg.host,
         dataDir: join(tokenDir, 'data'),
