@@ -49,6 +49,9 @@ async function imageSbom(target: string, opts: SbomDocumentOptions): Promise<{ d
   return { ...(await writer(target, opts)), source: target };
 }
 
+const FORMATS: readonly SbomArgs['format'][] = ['cyclonedx-json', 'cyclonedx-xml', 'spdx-json'];
+const SPEC_VERSIONS: readonly SbomArgs['specVersion'][] = ['1.5', '1.6'];
+
 const mod: CommandModule<SbomArgs> = {
   command: 'sbom <target>',
   describe: 'generate an SBOM for a project dir, a lockfile or an image',
@@ -62,9 +65,13 @@ const mod: CommandModule<SbomArgs> = {
       .option('reproducible', { type: 'boolean', default: false, describe: 'no serial number or timestamp, sorted: byte-identical across runs' })
       .option('platform', { type: 'string', describe: 'image targets: os/arch[/variant] to pick from an index, or "all" (default: this host, linux/<arch>)' }) as never,
   handler: async (args, io) => {
+    // yargs leaves a missing positional undefined and lets some choices through: check here, as usage errors.
+    if (typeof args.target !== 'string' || args.target === '') throw new ProvenantError('USAGE', 'name a target: a project dir, a lockfile or an image');
+    if (!FORMATS.includes(args.format)) throw new ProvenantError('USAGE', `--format must be one of ${FORMATS.join(', ')}`);
+    if (!SPEC_VERSIONS.includes(String(args.specVersion) as SbomArgs['specVersion'])) throw new ProvenantError('USAGE', `--spec-version must be one of ${SPEC_VERSIONS.join(', ')}`);
     const opts: SbomDocumentOptions = {
       format: args.format,
-      specVersion: args.specVersion,
+      specVersion: String(args.specVersion) as SbomArgs['specVersion'],
       reproducible: args.reproducible,
       omitDev: args.omit.includes('dev'),
     };
