@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ProvenantError } from '@provenant/core/errors';
 import { validateCycloneDxJson } from '@provenant/core/sbom';
+import { checkEvidenceDir } from '../../packages/cli/src/pipeline/check.js';
 import { EvidenceIndexSchema, type EvidenceIndex } from '../../packages/cli/src/pipeline/evidence.js';
 import { runPipeline } from '../../packages/cli/src/pipeline/run.js';
 import type { PipelineStage } from '../../packages/cli/src/pipeline/types.js';
@@ -45,6 +46,7 @@ describe('provenant pipeline (in process)', () => {
     expect(index.stages.map((s) => s.name)).toContain('sbom');
     expect(Date.parse(index.finishedAt)).toBeGreaterThanOrEqual(Date.parse(index.startedAt));
     expectDigestsMatch(out, index);
+    expect(await checkEvidenceDir(out)).toEqual(index);
 
     const sbomFile = index.files.find((f) => f.kind === 'sbom');
     expect(sbomFile?.mediaType).toMatch(/cyclonedx\+json/);
@@ -155,6 +157,17 @@ describe('runPipeline stages', () => {
     await expect(runPipeline({ projectDir: SAMPLE_APP, outDir: other, stages: [boom] })).rejects.toMatchObject({ code: 'SIGNING_FAILED' });
     expect(existsSync(other)).toBe(false);
     expect(leftovers(base)).toEqual([]);
+  });
+
+  it('checkEvidenceDir accepts what the pipeline wrote and catches tampering and strays', async () => {
+    const out = join(fresh(), 'evidence');
+    await runPipeline({ projectDir: SAMPLE_APP, outDir: out, stages: [write('one', 'a/one.txt', 'first')] });
+    expect((await checkEvidenceDir(out)).files).toHaveLength(1);
+    writeFileSync(join(out, 'stray.txt'), 'not listed');
+    await expect(checkEvidenceDir(out)).rejects.toMatchObject({ code: 'VERIFICATION_FAILED' });
+    rmSync(join(out, 'stray.txt'));
+    writeFileSync(join(out, 'a/one.txt'), 'fir5t');
+    await expect(checkEvidenceDir(out)).rejects.toMatchObject({ code: 'DIGEST_MISMATCH' });
   });
 
   it('refuses evidence paths that escape the directory or collide', async () => {
