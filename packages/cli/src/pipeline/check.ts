@@ -19,7 +19,7 @@ export async function checkEvidenceDir(dir: string): Promise<EvidenceIndex> {
     await verifyFile(join(dir, ...f.path.split('/')), { digest: f.digest, size: f.size, what: `evidence file ${f.path}` });
   }
   const listed = new Set([EVIDENCE_INDEX_FILE, ...index.files.map((f) => f.path)]);
-  const present = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name)).split(/[\\/]/).join('/'));
+  const present = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => !e.isDirectory()).map((e) => relative(dir, join(e.parentPath, e.name)).split(/[\\/]/).join('/'));
   const extra = present.filter((p) => !listed.has(p));
   if (extra.length > 0) throw new ProvenantError('VERIFICATION_FAILED', `evidence directory has files its index does not list: ${extra.join(', ')}`);
   return index;
