@@ -9,7 +9,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -238,6 +238,8 @@ try {
       peak_rss_mib: +rss.toFixed(1),
       peak_rss_target_mib: 200,
       components: sbom[0].components,
+      cpus: cpus().length,
+      loadavg_1m: +loadavg()[0].toFixed(2),
       ok: ratio <= 1.5 && rss < 200,
     }),
   );

@@ -67,8 +67,10 @@ describe('catalogImage', () => {
     expect(inv.components.find((c) => c.name === 'Six_Compat')?.purl).toBe('pkg:pypi/six-compat@1.16.0');
   });
 
-  it('finds installed npm packages (nested and scoped) but not stray package.json files', () => {
+  it('finds installed npm packages (nested and scoped) but not stray package.json files, plus lockfile-only packages', () => {
     expect(names(inv, 'npm')).toEqual(['@scope/pkg@2.0.0', 'debug@4.3.7', 'ms@2.1.3']);
+    expect(names(inv, 'npm-lockfile')).toEqual(['left-pad@1.3.0']);
+    expect(inv.components.find((c) => c.name === 'left-pad')).toMatchObject({ path: 'app/package-lock.json', purl: 'pkg:npm/left-pad@1.3.0' });
     expect(inv.components.find((c) => c.name === '@scope/pkg')).toMatchObject({ purl: 'pkg:npm/%40scope/pkg@2.0.0', path: 'app/node_modules/@scope/pkg/package.json', layerDigest: layer1 });
   });
 });

@@ -79,6 +79,22 @@ function metadata(name: string, version: string, license: string): string {
   return `Metadata-Version: 2.1\nName: ${name}\nVersion: ${version}\nSummary: sample\nLicense: ${license}\n\nLong description.\n`;
 }
 
+// debug, ms and @scope/pkg are installed; left-pad is only in the lockfile; vitest is dev-only.
+const packageLock = {
+  name: 'sample-app',
+  version: '1.0.0',
+  lockfileVersion: 3,
+  requires: true,
+  packages: {
+    '': { name: 'sample-app', version: '1.0.0', dependencies: { debug: '4.3.7', '@scope/pkg': '2.0.0', 'left-pad': '1.3.0' }, devDependencies: { vitest: '1.0.0' } },
+    'node_modules/debug': { version: '4.3.7', resolved: 'https://registry.example.test/debug/-/debug-4.3.7.tgz', integrity: 'sha512-AAAA', dependencies: { ms: '^2.1.3' } },
+    'node_modules/debug/node_modules/ms': { version: '2.1.3', resolved: 'https://registry.example.test/ms/-/ms-2.1.3.tgz', integrity: 'sha512-BBBB' },
+    'node_modules/@scope/pkg': { version: '2.0.0', resolved: 'https://registry.example.test/@scope/pkg/-/pkg-2.0.0.tgz', integrity: 'sha512-CCCC' },
+    'node_modules/left-pad': { version: '1.3.0', resolved: 'https://registry.example.test/left-pad/-/left-pad-1.3.0.tgz', integrity: 'sha512-DDDD' },
+    'node_modules/vitest': { version: '1.0.0', resolved: 'https://registry.example.test/vitest/-/vitest-1.0.0.tgz', integrity: 'sha512-EEEE', dev: true },
+  },
+};
+
 export interface SampleRootfs {
   layer1: string;
   layer2: string;
@@ -98,6 +114,7 @@ export function writeSampleRootfs(dir: string): SampleRootfs {
   put(l1, 'usr/lib/python3/dist-packages/idna-3.6.dist-info/METADATA', metadata('idna', '3.6', 'BSD-3-Clause'));
   put(l1, 'usr/lib/python3/dist-packages/Six_Compat-1.16.0.egg-info/PKG-INFO', metadata('Six_Compat', '1.16.0', 'MIT'));
   put(l1, 'app/package.json', JSON.stringify({ name: 'sample-app', version: '1.0.0', private: true, dependencies: { debug: '4.3.7', '@scope/pkg': '2.0.0' } }));
+  put(l1, 'app/package-lock.json', JSON.stringify(packageLock));
   put(l1, 'app/node_modules/debug/package.json', JSON.stringify({ name: 'debug', version: '4.3.7', license: 'MIT' }));
   put(l1, 'app/node_modules/debug/node_modules/ms/package.json', JSON.stringify({ name: 'ms', version: '2.1.3', license: 'MIT' }));
   put(l1, 'app/node_modules/debug/src/package.json', JSON.stringify({ name: 'not-a-package', version: '0.0.0' }));

@@ -3,6 +3,7 @@ import { parseDpkgStatus } from '../os/dpkg.js';
 import { parseOsRelease, type OsRelease } from '../os/os-release.js';
 import { apkPurl, dpkgPurl, pythonPurl } from '../os/purl.js';
 import { parsePythonMetadata } from '../os/python.js';
+import { parseLockfile } from '../js/index.js';
 import { npmPurl, parseInstalledPackageJson } from './npm.js';
 import type { ImageComponent } from './model.js';
 import type { SquashedView } from './view.js';
@@ -101,5 +102,28 @@ export function catalogView(view: SquashedView): CatalogResult {
       components.push({ kind: 'library', cataloger: 'npm', name: p.name, version: p.version, purl: npmPurl(p), licenses: p.license ? [p.license] : [], layer: node.layer, path, properties: {} });
     }
   }
+  components.push(...lockfilePackages(view, components));
   return { os, components };
+}
+
+const LOCKFILES = new Set(['package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml']);
+
+/**
+ * Packages named by npm/yarn/pnpm lockfiles in the image (core/sbom's JS parsers), minus dev-only
+ * ones and those already found installed under that project's node_modules.
+ */
+function lockfilePackages(view: SquashedView, installed: CatalogResult['components']): CatalogResult['components'] {
+  const out: CatalogResult['components'] = [];
+  const installedHere = new Set(installed.filter((c) => c.cataloger === 'npm').map((c) => `${c.path.slice(0, c.path.indexOf('node_modules/'))}|${c.name}@${c.version}`));
+  for (const [path, node] of view.walk()) {
+    const base = path.slice(path.lastIndexOf('/') + 1);
+    if (!LOCKFILES.has(base) || path.includes('node_modules/') || node.type !== 'file' || node.content === undefined) continue;
+    const dir = path.slice(0, path.length - base.length);
+    const inv = parseLockfile(`/${path}`, node.content.toString('utf8'));
+    for (const p of inv.packages) {
+      if (p.dev || installedHere.has(`${dir}|${p.name}@${p.version}`)) continue;
+      out.push({ kind: 'library', cataloger: 'npm-lockfile', name: p.name, version: p.version, purl: p.purl, licenses: p.licenses, layer: node.layer, path, properties: {} });
+    }
+  }
+  return out;
 }

@@ -4,7 +4,7 @@ import { formatPlatform } from '../../oci/index.js';
 import type { Inventory, InventoryPackage } from '../inventory.js';
 import type { ImageComponent, ImageInventory } from './model.js';
 
-const ECOSYSTEM: Record<string, string> = { dpkg: 'deb', apk: 'apk', python: 'pypi', npm: 'npm', 'os-release': 'os' };
+const ECOSYSTEM: Record<string, string> = { dpkg: 'deb', apk: 'apk', python: 'pypi', npm: 'npm', 'npm-lockfile': 'npm', 'os-release': 'os' };
 
 /** `pkg:oci/<name>@<digest>?repository_url=...&arch=...&tag=...`, the purl type for container images. */
 export function imagePurl(inv: ImageInventory): string {
