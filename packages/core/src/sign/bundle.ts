@@ -1,8 +1,8 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { bundleToJSON, toDSSEBundle, toMessageSignatureBundle, type Bundle, type SerializedBundle } from '@sigstore/bundle';
-import { RekorWitness, TSAWitness, type Witness } from '@sigstore/sign';
 import { ProvenantError, toProvenantError } from '../errors.js';
 import { INTOTO_PAYLOAD_TYPE, pae, parseStatement, type Statement } from '../intoto/index.js';
+import { createRekorEntry, dsseEntry, hashedRekordEntry, requestTimestamp } from './services.js';
 import type { SignDataOptions, Signature, Signer } from './signer.js';
 
 export type { SerializedBundle };
@@ -11,8 +11,6 @@ export type { SerializedBundle };
 export interface WitnessOptions {
   /** Rekor base URL; when set, the signature is logged there (Rekor v1 API). */
   rekorURL?: string | undefined;
-  /** Rekor entry type for DSSE bundles (default `dsse`; cosign's older attestations use `intoto`). */
-  rekorEntryType?: 'dsse' | 'intoto';
   /** TSA URL (a bare origin gets /api/v1/timestamp appended); when set, the signature is timestamped there. */
   tsaURL?: string | undefined;
   /** Per-request timeout in ms (default 30 000). */
@@ -54,7 +52,7 @@ export async function signDsse(payload: Uint8Array, payloadType: string, signer:
     keyHint: sig.key.$case === 'publicKey' ? sig.key.hint : undefined,
     certificateChain: false,
   });
-  return serialize(await witness(bundle, sig, { rekorEntryType: 'dsse', ...options }));
+  return serialize(await witness(bundle, sig, options));
 }
 
 /** Signs an in-toto Statement (checked first) as DSSE `application/vnd.in-toto+json`. */
@@ -86,24 +84,32 @@ function certificateDer(sig: Signature): Buffer | undefined {
   }
 }
 
-/** Asks each configured witness (in parallel) and merges what they return into the bundle. */
+/** Asks each configured witness (in parallel) and adds what they return to the bundle. */
 async function witness<T extends Bundle>(bundle: T, sig: Signature, options: SignOptions): Promise<T> {
-  const fetch = { timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, retry: options.retries ?? DEFAULT_RETRIES };
-  const keyOrCert = sig.key.$case === 'publicKey' ? sig.key.publicKey : sig.key.certificate;
-  const jobs: Array<Promise<Awaited<ReturnType<Witness['testify']>>>> = [];
-  if (options.rekorURL) {
-    const rekor = new RekorWitness({ rekorBaseURL: stripSlash(options.rekorURL), entryType: options.rekorEntryType ?? 'dsse', fetchOnConflict: true, ...fetch });
-    jobs.push(rekor.testify(bundle.content, keyOrCert).catch((err: unknown) => Promise.reject(toProvenantError(err, 'REKOR_ERROR', `Rekor at ${options.rekorURL}`))));
-  }
-  if (options.tsaURL) {
-    const tsa = new TSAWitness({ tsaBaseURL: stripSlash(options.tsaURL), ...fetch });
-    jobs.push(tsa.testify(bundle.content).catch((err: unknown) => Promise.reject(toProvenantError(err, 'TSA_ERROR', `timestamp authority at ${options.tsaURL}`))));
-  }
-  for (const material of await Promise.all(jobs)) {
-    bundle.verificationMaterial.tlogEntries.push(...(material.tlogEntries ?? []));
-    bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps.push(...(material.rfc3161Timestamps ?? []));
-  }
+  const service = { timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, retries: options.retries ?? DEFAULT_RETRIES };
+  const signerPem = sig.key.$case === 'publicKey' ? sig.key.publicKey : sig.key.certificate;
+  const [tlogEntry, timestamp] = await Promise.all([
+    options.rekorURL ? createRekorEntry(options.rekorURL, proposedEntry(bundle, signerPem), service) : undefined,
+    options.tsaURL ? requestTimestamp(options.tsaURL, sig.signature, service) : undefined,
+  ]);
+  if (tlogEntry) bundle.verificationMaterial.tlogEntries.push(tlogEntry);
+  if (timestamp) bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps.push({ signedTimestamp: timestamp });
   return bundle;
+}
+
+/** What Rekor logs: hashedrekord for a message signature, dsse for an envelope. */
+function proposedEntry(bundle: Bundle, signerPem: string): object {
+  const content = bundle.content;
+  if (content.$case === 'messageSignature') {
+    const { messageDigest, signature } = content.messageSignature;
+    if (!messageDigest) throw new ProvenantError('INTERNAL', 'message signature without a digest');
+    return hashedRekordEntry(messageDigest.digest, signature, signerPem);
+  }
+  const env = content.dsseEnvelope;
+  return dsseEntry(
+    { payload: env.payload.toString('base64'), payloadType: env.payloadType, signatures: env.signatures.map((s) => ({ sig: s.sig.toString('base64'), keyid: s.keyid })) },
+    signerPem,
+  );
 }
 
 /**
@@ -123,6 +129,3 @@ function serialize(bundle: Bundle): SerializedBundle {
   return json;
 }
 
-function stripSlash(url: string): string {
-  return url.replace(/\/+$/, '');
-}

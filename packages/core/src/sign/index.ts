@@ -28,5 +28,5 @@ export {
 export { loadPrivateKey, resolveKeyPassword, type PasswordSources } from './load.js';
 export { KeySigner, keySigner, type KeyMaterial, type SignDataOptions, type Signature, type Signer } from './signer.js';
 export { KeylessSigner, keylessSigner, type KeylessSignerOptions } from './keyless.js';
-export { checkIdentityToken, resolveIdentityToken, type IdentityTokenClaims, type ResolveIdentityTokenOptions } from './oidc.js';
+export { checkIdentityToken, resolveIdentityToken, tokenSubject, type IdentityTokenClaims, type ResolveIdentityTokenOptions } from './oidc.js';
 export { signBlob, signDsse, signStatement, type SerializedBundle, type SignOptions, type WitnessOptions } from './bundle.js';

@@ -1,9 +1,9 @@
 import { X509Certificate } from 'node:crypto';
-import { FulcioSigner, InternalError } from '@sigstore/sign';
-import { ProvenantError, toProvenantError } from '../errors.js';
+import { ProvenantError } from '../errors.js';
 import { generateKeyPair } from './keys.js';
+import { checkIdentityToken, tokenSubject } from './oidc.js';
+import { requestSigningCertificate } from './services.js';
 import { KeySigner, type Signature, type Signer } from './signer.js';
-import { checkIdentityToken } from './oidc.js';
 
 export interface KeylessSignerOptions {
   /** Fulcio base URL (…/api/v2/signingCert is appended). */
@@ -34,55 +34,34 @@ export class KeylessSigner implements Signer {
   }
 
   async sign(data: Buffer): Promise<Signature> {
+    const cert = await this.signingCertificate();
+    return { signature: this.key.signSync(data), key: { $case: 'x509Certificate', certificate: cert } };
+  }
+
+  /** The cached certificate, or a new one from Fulcio for our key and the token's identity. */
+  private async signingCertificate(): Promise<string> {
     const cached = this.certificate;
-    if (cached && Date.now() < cached.notAfterMs - CERT_REUSE_MARGIN_MS) {
-      return { signature: this.key.signSync(data), key: { $case: 'x509Certificate', certificate: cached.pem } };
-    }
-    const fulcio = new FulcioSigner({
-      fulcioBaseURL: this.options.fulcioURL.replace(/\/+$/, ''),
-      identityProvider: { getToken: () => this.token() },
-      keyHolder: this.key,
-      timeout: this.options.timeoutMs ?? 30_000,
-      retry: this.options.retries ?? 2,
-    });
-    let sig: Signature;
+    if (cached && Date.now() < cached.notAfterMs - CERT_REUSE_MARGIN_MS) return cached.pem;
+    const token = typeof this.options.identityToken === 'string' ? this.options.identityToken : await this.options.identityToken();
+    const subject = tokenSubject(checkIdentityToken(token));
+    const chain = await requestSigningCertificate(
+      this.options.fulcioURL,
+      { identityToken: token, publicKeyPem: this.key.publicKeyPem, proofOfPossession: this.key.signSync(Buffer.from(subject, 'utf8')) },
+      { timeoutMs: this.options.timeoutMs ?? 30_000, retries: this.options.retries ?? 2 },
+    );
+    const leafPem = chain[0] ?? '';
+    let leaf: X509Certificate;
     try {
-      sig = (await fulcio.sign(data)) as Signature;
-    } catch (err) {
-      throw mapFulcioError(err, this.options.fulcioURL);
-    }
-    if (sig.key.$case !== 'x509Certificate') throw new ProvenantError('FULCIO_ERROR', 'Fulcio returned no certificate');
-    let cert: X509Certificate;
-    try {
-      cert = new X509Certificate(sig.key.certificate);
+      leaf = new X509Certificate(leafPem);
     } catch (cause) {
       throw new ProvenantError('FULCIO_ERROR', 'Fulcio returned a certificate that does not parse', { cause });
     }
-    if (!cert.publicKey.equals(this.key.publicKey)) throw new ProvenantError('FULCIO_ERROR', 'Fulcio certified a different public key than ours');
-    this.certificate = { pem: sig.key.certificate, notAfterMs: Date.parse(cert.validTo) };
-    return sig;
-  }
-
-  private async token(): Promise<string> {
-    const t = typeof this.options.identityToken === 'string' ? this.options.identityToken : await this.options.identityToken();
-    checkIdentityToken(t);
-    return t;
+    if (!leaf.publicKey.equals(this.key.publicKey)) throw new ProvenantError('FULCIO_ERROR', 'Fulcio certified a different public key than ours');
+    this.certificate = { pem: leafPem, notAfterMs: Date.parse(leaf.validTo) };
+    return leafPem;
   }
 }
 
 export function keylessSigner(options: KeylessSignerOptions): KeylessSigner {
   return new KeylessSigner(options);
-}
-
-function mapFulcioError(err: unknown, url: string): ProvenantError {
-  if (err instanceof InternalError) {
-    const cause = err.cause;
-    if (cause instanceof ProvenantError) return cause;
-    if (err.code === 'IDENTITY_TOKEN_READ_ERROR' || err.code === 'IDENTITY_TOKEN_PARSE_ERROR') {
-      return new ProvenantError('OIDC_TOKEN_INVALID', 'the OIDC identity token is not a usable JWT', { cause: err });
-    }
-    const detail = cause instanceof Error ? `: ${cause.message}` : '';
-    return new ProvenantError('FULCIO_ERROR', `Fulcio at ${url} did not issue a certificate (${err.code})${detail}`, { cause: err });
-  }
-  return toProvenantError(err, 'FULCIO_ERROR', `Fulcio at ${url}`);
 }

@@ -3,12 +3,27 @@ import { ProvenantError } from '../errors.js';
 
 const JWT = /^[A-Za-z0-9_-]+\.([A-Za-z0-9_-]+)\.[A-Za-z0-9_-]*$/;
 const MAX_TOKEN_BYTES = 64 * 1024;
-const ClaimsSchema = z.looseObject({ iss: z.string().min(1), sub: z.string().optional(), email: z.string().optional() });
+const ClaimsSchema = z.looseObject({ iss: z.string().min(1), sub: z.string().optional(), email: z.string().optional(), email_verified: z.unknown().optional() });
 
 export interface IdentityTokenClaims {
   iss: string;
   sub?: string | undefined;
   email?: string | undefined;
+  /** True only when the issuer says so (`email_verified: true`). */
+  emailVerified: boolean;
+}
+
+/**
+ * The identity Fulcio certifies and the proof of possession signs: a verified email when the token has
+ * an email claim, else the subject.
+ */
+export function tokenSubject(claims: IdentityTokenClaims): string {
+  if (claims.email !== undefined) {
+    if (!claims.emailVerified) throw new ProvenantError('OIDC_TOKEN_INVALID', 'the identity token has an email the issuer has not verified');
+    return claims.email;
+  }
+  if (claims.sub === undefined) throw new ProvenantError('OIDC_TOKEN_INVALID', 'the identity token has no subject');
+  return claims.sub;
 }
 
 /** Checks the shape of an OIDC token (a JWT with an issuer); Fulcio checks its signature. Returns the claims. */
@@ -22,7 +37,7 @@ export function checkIdentityToken(token: string): IdentityTokenClaims {
     throw new ProvenantError('OIDC_TOKEN_INVALID', 'the identity token payload is not JSON with an `iss` claim', { cause });
   }
   if (claims.sub === undefined && claims.email === undefined) throw new ProvenantError('OIDC_TOKEN_INVALID', 'the identity token has neither `sub` nor `email`');
-  return { iss: claims.iss, sub: claims.sub, email: claims.email };
+  return { iss: claims.iss, sub: claims.sub, email: claims.email, emailVerified: claims.email_verified === true };
 }
 
 export interface ResolveIdentityTokenOptions {
