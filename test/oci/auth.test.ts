@@ -158,6 +158,23 @@ describe('bearer token challenge (distribution token auth)', () => {
     expect(await codeOf(c.getManifest({ ...repo('bearer'), tag: 'v1', digest: undefined }))).toBe('REGISTRY_UNAUTHORIZED');
   });
 
+  it('an identity token is exchanged with the OAuth2 refresh-token grant; a registry token is used as is', async () => {
+    const before = (await (await fetch(regs.token.statsUrl)).json()) as { refresh: number };
+    const c = track(new RegistryClient({ ...base, credentials: staticCredentials({ [regs.token.host]: { kind: 'identityToken', token: regs.token.identityToken } }) }));
+    await roundTrip(c, repo('identity'));
+    const after = (await (await fetch(regs.token.statsUrl)).json()) as { refresh: number };
+    expect(after.refresh).toBeGreaterThan(before.refresh);
+    const bad = track(new RegistryClient({ ...base, credentials: staticCredentials({ [regs.token.host]: { kind: 'identityToken', token: 'wrong' } }) }));
+    expect(await codeOf(bad.getManifest({ ...repo('identity'), tag: 'v1', digest: undefined }))).toBe('REGISTRY_UNAUTHORIZED');
+    // A bearer token obtained elsewhere (registrytoken in a docker config) goes straight to the registry.
+    const basic = `Basic ${Buffer.from(`${regs.token.username}:${regs.token.password}`).toString('base64')}`;
+    const scope = `repository:${repo('identity').repository}:pull`;
+    const res = await fetch(`${regs.token.realm}?service=${regs.token.service}&scope=${encodeURIComponent(scope)}`, { headers: { authorization: basic } });
+    const { token } = (await res.json()) as { token: string };
+    const direct = track(new RegistryClient({ ...base, credentials: staticCredentials({ [regs.token.host]: { kind: 'registryToken', token } }) }));
+    expect((await direct.getManifest({ ...repo('identity'), tag: 'v1', digest: undefined })).parsed.kind).toBe('manifest');
+  });
+
   it('mounts across repositories with a token for both scopes', async () => {
     const c = track(new RegistryClient({ ...base, credentials: staticCredentials({ [regs.token.host]: { kind: 'basic', username: regs.token.username, password: regs.token.password } }) }));
     const a = repo('mount-a');

@@ -145,6 +145,21 @@ describe('timeouts: never a hang', () => {
     expect(await codeOf(client().getBlob(repo, layer()))).toBe('TIMEOUT');
   });
 
+  it('a server that accepts but never completes the TLS handshake hits the connect timeout', async () => {
+    const { createServer } = await import('node:net');
+    const held: Array<import('node:net').Socket> = [];
+    const silent = createServer((s) => void held.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const port = (silent.address() as import('node:net').AddressInfo).port;
+    try {
+      const c = client({ insecure: false, retries: 0, connectTimeoutMs: 300, idleTimeoutMs: 10_000 });
+      expect(await codeOf(c.getManifest({ registry: `127.0.0.1:${port}`, repository: 'x/y', tag: 'v1', digest: undefined }))).toBe('TIMEOUT');
+    } finally {
+      for (const s of held) s.destroy();
+      silent.close();
+    }
+  });
+
   it('a closed port is REGISTRY_UNREACHABLE', async () => {
     const tiny = await startTinyServer(() => undefined);
     const host = tiny.host;

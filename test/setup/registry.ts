@@ -56,6 +56,8 @@ export interface OciRegistries {
     service: string;
     /** How many token requests the service has answered is at GET {realm}/stats. */
     statsUrl: string;
+    /** An identity (refresh) token the service accepts in the OAuth2 refresh-token grant. */
+    identityToken: string;
   };
 }
 
@@ -194,6 +196,7 @@ function probeHttps(ca: Buffer): (host: string) => Promise<number> {
 
 const TOKEN_SERVICE = 'provenant-test-registry';
 const TOKEN_ISSUER = 'provenant-test-token-issuer';
+const REFRESH_TOKEN = 'provenant-test-refresh-token';
 
 function b64url(data: Buffer | string): string {
   return Buffer.from(data).toString('base64url');
@@ -203,14 +206,14 @@ function b64url(data: Buffer | string): string {
  * A token service as distribution's `auth: token` expects: ES256 JWTs whose x5c certificate is in
  * the registry's rootcertbundle, with `access` claims for the granted scopes.
  */
-async function startTokenService(dir: string): Promise<{ server: http.Server; realm: string; certFile: string; stats: { tokens: number; basic: number } }> {
+async function startTokenService(dir: string): Promise<{ server: http.Server; realm: string; certFile: string; stats: { tokens: number; basic: number; refresh: number } }> {
   await mkdir(dir, { recursive: true });
   const keyFile = join(dir, 'token-key.pem');
   const certFile = join(dir, 'token-cert.pem');
   run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=provenant test token signer', '-keyout', keyFile, '-out', certFile]);
   const key = createPrivateKey(await readFile(keyFile));
   const der = new X509Certificate(await readFile(certFile)).raw;
-  const stats = { tokens: 0, basic: 0 };
+  const stats = { tokens: 0, basic: 0, refresh: 0 };
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/stats') {
@@ -220,6 +223,25 @@ async function startTokenService(dir: string): Promise<{ server: http.Server; re
     }
     const authz = req.headers.authorization;
     let authed = false;
+    if (req.method === 'POST') {
+      // OAuth2 refresh-token grant (docker identity tokens): read the form, then answer like GET.
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const form = new URLSearchParams(Buffer.concat(chunks).toString());
+        if (form.get('grant_type') !== 'refresh_token' || form.get('refresh_token') !== REFRESH_TOKEN) {
+          res.writeHead(401, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ details: 'bad refresh token' }));
+          return;
+        }
+        stats.refresh++;
+        const scopes = (form.get('scope') ?? '').split(' ').filter(Boolean);
+        const token = issue(true, scopes, form.get('service') ?? '');
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ access_token: token, expires_in: 300 }));
+      });
+      return;
+    }
     if (authz?.startsWith('Basic ')) {
       const [u, p] = Buffer.from(authz.slice(6), 'base64').toString().split(':');
       if (u !== USER || p !== PASSWORD) {
@@ -230,8 +252,13 @@ async function startTokenService(dir: string): Promise<{ server: http.Server; re
       authed = true;
       stats.basic++;
     }
+    const token = issue(authed, url.searchParams.getAll('scope'), url.searchParams.get('service') ?? '');
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ token, expires_in: 300, issued_at: new Date().toISOString() }));
+  });
+  const issue = (authed: boolean, scopes: string[], service: string): string => {
     stats.tokens++;
-    const access = url.searchParams.getAll('scope').flatMap((scope) => {
+    const access = scopes.flatMap((scope) => {
       const m = /^repository:([^:]+):(.+)$/.exec(scope);
       if (!m) return [];
       const actions = m[2]!.split(',').filter((a) => authed || (a === 'pull' && m[1]!.startsWith('public/')));
@@ -239,12 +266,11 @@ async function startTokenService(dir: string): Promise<{ server: http.Server; re
     });
     const now = Math.floor(Date.now() / 1000);
     const header = { typ: 'JWT', alg: 'ES256', x5c: [der.toString('base64')] };
-    const claims = { iss: TOKEN_ISSUER, sub: authed ? USER : '', aud: url.searchParams.get('service') ?? '', exp: now + 300, nbf: now - 10, iat: now, jti: randomUUID(), access };
+    const claims = { iss: TOKEN_ISSUER, sub: authed ? USER : '', aud: service, exp: now + 300, nbf: now - 10, iat: now, jti: randomUUID(), access };
     const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
     const sig = sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ token: `${input}.${b64url(sig)}`, expires_in: 300, issued_at: new Date().toISOString() }));
-  });
+    return `${input}.${b64url(sig)}`;
+  };
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.address() as AddressInfo).port;
   return { server, realm: `http://127.0.0.1:${port}/token`, certFile, stats };
@@ -334,6 +360,7 @@ export async function startRegistries(project: TestProject): Promise<() => Promi
         realm: tokenService.realm,
         service: TOKEN_SERVICE,
         statsUrl: tokenService.realm.replace(/\/token$/, '/stats'),
+        identityToken: REFRESH_TOKEN,
       },
     });
   } catch (err) {

@@ -408,10 +408,11 @@ export class RegistryClient {
   // ---- blobs --------------------------------------------------------------------------------
 
   /** The size of a blob, or undefined when the repository does not have it. */
-  async headBlob(repo: RepositoryRef, digest: Digest): Promise<number | undefined> {
+  async headBlob(repo: RepositoryRef, digest: Digest, options: { forPush?: boolean } = {}): Promise<number | undefined> {
     if (!isDigest(digest)) throw new ProvenantError('DIGEST_INVALID', `blob digest ${JSON.stringify(String(digest).slice(0, 200))} is not a sha256/sha512 digest`);
     const what = `blob ${digest} in ${formatReference(repo)}`;
-    const res = await this.request({ method: 'HEAD', repo, path: `blobs/${digest}`, scope: 'pull', idempotent: true, what });
+    // Before a push, ask with the push scope so one token serves the whole upload.
+    const res = await this.request({ method: 'HEAD', repo, path: `blobs/${digest}`, scope: options.forPush ? 'push' : 'pull', idempotent: true, what });
     discard(res);
     if (res.status === 404) return undefined;
     await this.expect(res, [200], what, 'BLOB_UNKNOWN');
@@ -527,7 +528,7 @@ export class RegistryClient {
     if (blob.digest !== undefined && blob.digest !== digest) {
       throw new ProvenantError('DIGEST_MISMATCH', `blob bytes hash to ${digest}, not the declared ${blob.digest}`, { details: { expected: blob.digest, actual: digest } });
     }
-    if ((await this.headBlob(repo, digest)) !== undefined) return { digest, size, mounted: false, existed: true };
+    if ((await this.headBlob(repo, digest, { forPush: true })) !== undefined) return { digest, size, mounted: false, existed: true };
     if (options.mountFrom !== undefined && options.mountFrom !== repo.repository) {
       const started = await this.startUpload(repo, { mount: digest, from: options.mountFrom });
       if (started.mounted) return { digest, size, mounted: true, existed: false };
