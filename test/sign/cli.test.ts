@@ -63,6 +63,20 @@ describe('provenant keygen', () => {
     expect(readdirSync(tmp).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('takes the password from COSIGN_PASSWORD, an empty one included', async () => {
+    const saved = { c: process.env.COSIGN_PASSWORD, p: process.env.PROVENANT_PASSWORD };
+    delete process.env.PROVENANT_PASSWORD;
+    process.env.COSIGN_PASSWORD = '';
+    try {
+      expect((await run('keygen', '--output-key-prefix', at('empty'))).code).toBe(0);
+      expect((await run('sign', at('artifact.txt'), '--key', at('empty.key'), '--bundle', at('e.sigstore.json'))).code).toBe(0);
+    } finally {
+      if (saved.c === undefined) delete process.env.COSIGN_PASSWORD;
+      else process.env.COSIGN_PASSWORD = saved.c;
+      if (saved.p !== undefined) process.env.PROVENANT_PASSWORD = saved.p;
+    }
+  });
+
   it('needs a password', async () => {
     const r = await run('keygen', '--output-key-prefix', at('nopw'), '--password-file', at('missing-pw'), '--json');
     expect(r.code).toBe(1);
@@ -143,6 +157,18 @@ describe('keyless CLI against the loopback Sigstore', () => {
     const bundle = JSON.parse(readFileSync(at('s.sigstore.json'), 'utf8')) as { dsseEnvelope?: { payloadType: string } };
     expect(bundle.dsseEnvelope?.payloadType).toBe('application/vnd.in-toto+json');
     expect((await run('verify-bundle', '--bundle', at('s.sigstore.json'), ...verifyArgs, at('artifact.txt'))).code).toBe(0);
+  });
+
+  it('sign --key --rekor-url: the logged key signature verifies with verify-bundle --key and the trusted root', async () => {
+    const r = await run('sign', at('artifact.txt'), '--key', at('cosign.key'), '--password-file', at('pw'), '--rekor-url', sigstore.rekorURL, '--bundle', at('kr.sigstore.json'), '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ tlogEntries: 1 });
+    const v = await run('verify-bundle', '--bundle', at('kr.sigstore.json'), '--key', at('cosign.pub'), '--trusted-root', sigstore.trustedRootPath, at('artifact.txt'));
+    expect(v.stderr).not.toMatch(/error/);
+    expect(v.code).toBe(0);
+    const att = await run('attest', at('artifact.txt'), '--predicate', at('predicate.json'), '--key', at('cosign.key'), '--password-file', at('pw'), '--rekor-url', sigstore.rekorURL, '--tsa-url', sigstore.tsaURL, '--bundle', at('ka.sigstore.json'));
+    expect(att.code).toBe(0);
+    expect((await run('verify-bundle', '--bundle', at('ka.sigstore.json'), '--key', at('cosign.pub'), '--trusted-root', sigstore.trustedRootPath, at('artifact.txt'))).code).toBe(0);
   });
 
   it('reports a missing identity token with its code', async () => {
