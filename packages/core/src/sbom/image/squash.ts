@@ -25,8 +25,8 @@ function nodeType(t: string): NodeType {
 }
 
 /** Streams one layer: verified blob -> gunzip (bomb limits) -> verified diff_id -> tar members -> ops. */
-async function scanLayer(layer: ImageLayer, index: number, opts: SquashOptions): Promise<LayerOp[]> {
-  const raw = new Tap(layer.open());
+async function scanLayer(layer: ImageLayer, index: number, opts: SquashOptions, cancel: { cancelled: boolean }): Promise<LayerOp[]> {
+  const raw = new Tap(layer.open(), cancel);
   try {
     const ops = await scanLayerStream(raw, layer, index, opts);
     await raw.drain();
@@ -53,10 +53,15 @@ class Tap implements AsyncIterable<Buffer> {
   private readonly it: AsyncIterator<Buffer>;
   /** The source's own failure (e.g. a digest mismatch), even if a consumer swallowed it. */
   private error: unknown;
-  constructor(source: AsyncIterable<Buffer>) {
+  constructor(
+    source: AsyncIterable<Buffer>,
+    private readonly cancel: { cancelled: boolean },
+  ) {
     this.it = source[Symbol.asyncIterator]();
   }
   private async next(): Promise<IteratorResult<Buffer>> {
+    // Another layer failed: stop reading (and downloading) this one at the next chunk.
+    if (this.cancel.cancelled) throw new ProvenantError('INTERNAL', 'layer read cancelled');
     try {
       return await this.it.next();
     } catch (err) {
@@ -125,11 +130,12 @@ export async function squashLayers(layers: ImageLayer[], opts: SquashOptions = {
   const view = new SquashedView();
   const concurrency = Math.max(1, opts.concurrency ?? 2);
   const pending = new Map<number, Promise<LayerOp[]>>();
+  const cancel = { cancelled: false };
   let next = 0;
   const launch = (): void => {
     while (next < layers.length && pending.size < concurrency) {
       const i = next++;
-      const p = scanLayer(layers[i]!, i, opts);
+      const p = scanLayer(layers[i]!, i, opts, cancel);
       p.catch(() => undefined); // observed below, in order
       pending.set(i, p);
     }
@@ -143,7 +149,8 @@ export async function squashLayers(layers: ImageLayer[], opts: SquashOptions = {
       opts.onLayer?.(i, layers[i]!);
     }
   } finally {
-    // Let abandoned scans finish failing quietly; their streams close on error.
+    // After a failure, stop the other scans and wait for their streams to close.
+    cancel.cancelled = true;
     await Promise.allSettled(pending.values());
   }
   return view;

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { ProvenantError } from '../../errors.js';
-import { DockerArchive, OciLayout, type PlatformChoice, type ResolvedImage } from '../../oci/index.js';
+import { DockerArchive, OciLayout, parseReference, type PlatformChoice, type ResolvedImage } from '../../oci/index.js';
 
 export type ImageTarget =
   | { kind: 'oci-layout'; dir: string; ref: string | undefined }
@@ -67,8 +67,10 @@ export async function openImageTarget(t: ImageTarget, opts: OpenTargetOptions): 
 /** Name of the root component: repository for registries, the tag/dir for layouts, the first RepoTag for archives. */
 export function subjectName(t: ImageTarget, image: ResolvedImage): string {
   switch (t.kind) {
-    case 'registry':
-      return t.reference.replace(/@sha256:[a-f0-9]{64}$/, '').replace(/:[^:/]+$/, '');
+    case 'registry': {
+      const r = parseReference(t.reference);
+      return `${r.registry}/${r.repository}`;
+    }
     case 'oci-layout':
       return basename(t.dir);
     case 'docker-archive': {
