@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { vectorsDir } from '../../../../test/vectors.js';
-import { ProvenantError } from '../errors.js';
-import { SLSA_PROVENANCE_V1, parsePredicate, parseResourceDescriptor, parseStatement } from './index.js';
+import { vectorsDir } from '../vectors.js';
+import { ProvenantError } from '@provenant/core/errors';
+import { SLSA_PROVENANCE_V1, parsePredicate, parseResourceDescriptor, parseStatement } from '@provenant/core/intoto';
 
 // Beyond valid/invalid (the conformance test): for cases from the Go reference, the rule we report
 // must be the error the Go reference returns.
