@@ -77,7 +77,7 @@ beforeAll(async () => {
     const repository = uniqueRepo('team');
     const image = await pushImage(client, host, repository, 'v1');
     await pushLegacySignature(client, image, `${host}/${repository}:v1`, key);
-    await attach(client, image, attestationBundle(key, statement(image.digest, SLSA, { buildDefinition: { buildType: 'https://ci.example.test/b', externalParameters: {} }, runDetails: { builder: { id: builder } } })).bundle as object);
+    await attach(client, image, (await attestationBundle(key, statement(image.digest, SLSA, { buildDefinition: { buildType: 'https://ci.example.test/b', externalParameters: {} }, runDetails: { builder: { id: builder } } }))).bundle as object);
     refs.push(`${host}/${repository}:v1`);
   }
   [good, bad] = refs as [string, string];

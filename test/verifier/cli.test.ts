@@ -16,12 +16,12 @@ function io() {
   return o;
 }
 
-function setup() {
+async function setup() {
   const dir = tempDir();
   const artifact = writeFile(dir, 'app.tgz', 'release bytes');
   const digest = `sha256:${sha256('release bytes')}`;
-  const sig = signatureBundle(key, Buffer.from('release bytes'));
-  const att = attestationBundle(key, statement(digest, SLSA, { buildDefinition: { buildType: 'https://ci.example.test/b', externalParameters: { ref: 'refs/heads/main' } }, runDetails: { builder: { id: 'https://ci.example.test/builder' } } }));
+  const sig = await signatureBundle(key, Buffer.from('release bytes'));
+  const att = await attestationBundle(key, statement(digest, SLSA, { buildDefinition: { buildType: 'https://ci.example.test/b', externalParameters: { ref: 'refs/heads/main' } }, runDetails: { builder: { id: 'https://ci.example.test/builder' } } }));
   writeFileSync(join(dir, 'app.tgz.sig.json'), JSON.stringify(sig.bundle));
   writeFileSync(join(dir, 'app.tgz.att.json'), JSON.stringify(att.bundle));
   writeFileSync(join(dir, 'vsa.key'), vsaKey.privateKey.export({ type: 'pkcs8', format: 'pem' }));
@@ -62,7 +62,7 @@ function readVsa(path: string) {
 
 describe('provenant verify --policy (files, offline)', () => {
   it('allows, prints a report, and writes a signed VSA', async () => {
-    const s = setup();
+    const s = await setup();
     const o = io();
     const vsa = join(s.dir, 'out.vsa.json');
     expect(await main(['verify', s.artifact, '--policy', s.policy, ...s.evidence, '--vsa', vsa, '--vsa-key', join(s.dir, 'vsa.key')], o)).toBe(0);
@@ -80,7 +80,7 @@ describe('provenant verify --policy (files, offline)', () => {
   });
 
   it('denies with exit 3, names the first failure, and a FAILED VSA', async () => {
-    const s = setup();
+    const s = await setup();
     writeFileSync(s.policy, readFileSync(s.policy, 'utf8').replace('refs/heads/main', 'refs/heads/release'));
     const o = io();
     const vsa = join(s.dir, 'out.vsa.json');
@@ -94,7 +94,7 @@ describe('provenant verify --policy (files, offline)', () => {
   });
 
   it('--json gives the same report as JSON', async () => {
-    const s = setup();
+    const s = await setup();
     const o = io();
     expect(await main(['verify', s.artifact, '--policy', s.policy, ...s.evidence, '--json'], o)).toBe(0);
     const j = JSON.parse(o.stdout);
@@ -105,7 +105,7 @@ describe('provenant verify --policy (files, offline)', () => {
   });
 
   it('no evidence: denied, exit 3; --vsa without --vsa-key: usage error and no file', async () => {
-    const s = setup();
+    const s = await setup();
     let o = io();
     expect(await main(['verify', s.artifact, '--policy', s.policy], o)).toBe(3);
     expect(o.stdout).toContain('IMAGE_SIGNATURE_MISSING');

@@ -35,17 +35,17 @@ ${(opts.conditions ?? ["predicate.runDetails.builder.id == 'https://ci.example.t
 
 const provenance = { buildDefinition: { buildType: 'https://ci.example.test/build/v1', externalParameters: { ref: 'refs/heads/main' } }, runDetails: { builder: { id: 'https://ci.example.test/builder' } } };
 
-function goodEvidence(): Evidence {
+async function goodEvidence(): Promise<Evidence> {
   return {
-    signatures: [signatureBundle(key, simpleSigningPayload(image.ref, digest), 'sig', true)],
-    attestations: [attestationBundle(key, statement(digest, SLSA, provenance))],
+    signatures: [await signatureBundle(key, simpleSigningPayload(image.ref, digest), 'sig', true)],
+    attestations: [await attestationBundle(key, statement(digest, SLSA, provenance))],
   };
 }
 
 describe('evaluate', () => {
   it('allows a signed image with a verified provenance attestation that meets the conditions', async () => {
     const set = await loadPolicyText(keyPolicy());
-    const d = evaluate(image, goodEvidence(), set);
+    const d = evaluate(image, await goodEvidence(), set);
     expect(d.reason).toContain('allowed');
     expect(d.allowed).toBe(true);
     expect(d.policies[0]!.authorities[0]!.checks.map((c) => [c.check, c.passed])).toEqual([
@@ -59,14 +59,14 @@ describe('evaluate', () => {
   it('denies when no policy matches, unless noMatch is allow', async () => {
     const other: Subject = { kind: 'image', ref: 'registry.example.test/other/db:1', digest };
     const set = await loadPolicyText(keyPolicy());
-    expect(evaluate(other, goodEvidence(), set).allowed).toBe(false);
+    expect(evaluate(other, await goodEvidence(), set).allowed).toBe(false);
     const allowSet = await loadPolicyText(keyPolicy(), { noMatch: 'allow' });
-    expect(evaluate(other, goodEvidence(), allowSet).allowed).toBe(true);
+    expect(evaluate(other, await goodEvidence(), allowSet).allowed).toBe(true);
   });
 
   it('warn mode allows a failing subject with a warning', async () => {
     const set = await loadPolicyText(keyPolicy({ mode: 'warn', conditions: ['false'] }));
-    const d = evaluate(image, goodEvidence(), set);
+    const d = evaluate(image, await goodEvidence(), set);
     expect(d.allowed).toBe(true);
     expect(d.mode).toBe('warn');
     expect(d.warnings[0]).toContain('condition');
@@ -76,11 +76,11 @@ describe('evaluate', () => {
     const other = makeKey();
     const text = keyPolicy().replace('  authorities:\n', `  authorities:\n    - name: other-key\n      key:\n        pem: |\n${indent(other.publicKeyPem, 10)}\n      ignoreTlog: true\n`);
     const set = await loadPolicyText(text);
-    const d = evaluate(image, goodEvidence(), set);
+    const d = evaluate(image, await goodEvidence(), set);
     expect(d.allowed).toBe(true);
     expect(d.policies[0]!.authorities.map((a) => [a.name, a.passed])).toEqual([['other-key', false], ['release-key', true]]);
     const two = await loadPolicyText(keyPolicy() + '---\n' + keyPolicy({ conditions: ['false'] }).replace('name: web', 'name: strict'));
-    const d2 = evaluate(image, goodEvidence(), two);
+    const d2 = evaluate(image, await goodEvidence(), two);
     expect(d2.allowed).toBe(false);
     expect(d2.reason).toContain('strict');
   });
@@ -88,7 +88,7 @@ describe('evaluate', () => {
   it('caches verified results across decisions', async () => {
     const set = await loadPolicyText(keyPolicy());
     const cache = new VerificationCache();
-    const ev = goodEvidence();
+    const ev = await goodEvidence();
     expect(evaluate(image, ev, set, { cache }).allowed).toBe(true);
     const size = cache.size;
     expect(size).toBeGreaterThan(0);

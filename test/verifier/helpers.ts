@@ -1,9 +1,9 @@
-// Test helpers: key-signed Sigstore bundles made offline (no transparency log), policies on disk.
-import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+// Test helpers: key-signed Sigstore bundles made offline with core/sign (no transparency log), policies on disk.
+import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { preAuthEncoding } from '@provenant/core/verify';
+import { keySigner, signBlob, signDsse } from '@provenant/core/sign';
 import type { EvidenceBundle } from '@provenant/verifier';
 
 export interface TestKey {
@@ -25,39 +25,18 @@ function evidence(bundle: object, uri: string, payload?: Uint8Array): EvidenceBu
   return { bundle: JSON.parse(bytes.toString()), digest: `sha256:${sha256(bytes)}`, uri, ...(payload ? { payload } : {}) };
 }
 
-const BUNDLE_V03 = 'application/vnd.dev.sigstore.bundle.v0.3+json';
-
 export function statement(subjectDigest: string, predicateType: string, predicate: unknown, name = 'subject'): object {
   return { _type: 'https://in-toto.io/Statement/v1', subject: [{ name, digest: { sha256: subjectDigest.replace(/^sha256:/, '') } }], predicateType, predicate };
 }
 
-/** A key-signed DSSE bundle over an in-toto statement. */
-export function attestationBundle(key: TestKey, stmt: object, uri = 'attestation.sigstore.json'): EvidenceBundle {
-  const payload = Buffer.from(JSON.stringify(stmt));
-  const payloadType = 'application/vnd.in-toto+json';
-  const sig = sign('sha256', preAuthEncoding(payloadType, payload), key.privateKey);
-  return evidence(
-    {
-      mediaType: BUNDLE_V03,
-      verificationMaterial: { publicKey: { hint: 'test-key' }, tlogEntries: [], timestampVerificationData: { rfc3161Timestamps: [] } },
-      dsseEnvelope: { payload: payload.toString('base64'), payloadType, signatures: [{ sig: sig.toString('base64'), keyid: '' }] },
-    },
-    uri,
-  );
+/** A key-signed DSSE bundle over an in-toto statement (signDsse: the statement is signed as given, even a malformed one). */
+export async function attestationBundle(key: TestKey, stmt: object, uri = 'attestation.sigstore.json'): Promise<EvidenceBundle> {
+  return evidence(await signDsse(Buffer.from(JSON.stringify(stmt)), 'application/vnd.in-toto+json', keySigner(key.privateKey)), uri);
 }
 
 /** A key-signed message-signature bundle over bytes (a file artifact, or a cosign simple-signing payload). */
-export function signatureBundle(key: TestKey, data: Buffer, uri = 'signature.sigstore.json', asPayload = false): EvidenceBundle {
-  const sig = sign('sha256', data, key.privateKey);
-  return evidence(
-    {
-      mediaType: BUNDLE_V03,
-      verificationMaterial: { publicKey: { hint: 'test-key' }, tlogEntries: [], timestampVerificationData: { rfc3161Timestamps: [] } },
-      messageSignature: { messageDigest: { algorithm: 'SHA2_256', digest: createHash('sha256').update(data).digest('base64') }, signature: sig.toString('base64') },
-    },
-    uri,
-    asPayload ? data : undefined,
-  );
+export async function signatureBundle(key: TestKey, data: Buffer, uri = 'signature.sigstore.json', asPayload = false): Promise<EvidenceBundle> {
+  return evidence(await signBlob(data, keySigner(key.privateKey)), uri, asPayload ? data : undefined);
 }
 
 /** A cosign simple-signing payload naming an image digest. */

@@ -56,9 +56,9 @@ async function signedImage(name: string, tag: string, builder = 'https://ci.exam
   const image = await pushImage(clientA, A, repository, tag);
   const ref = `${A}/${repository}:${tag}`;
   await pushLegacySignature(clientA, image, ref, key);
-  await attach(clientA, image, attestationBundle(key, statement(image.digest, SLSA, { buildDefinition: { buildType: 'https://ci.example.test/build/v1', externalParameters: {} }, runDetails: { builder: { id: builder } } })).bundle as object);
-  await attach(clientA, image, attestationBundle(key, statement(image.digest, 'https://cyclonedx.org/bom', { bomFormat: 'CycloneDX', specVersion: '1.6' })).bundle as object);
-  await attach(clientA, image, attestationBundle(key, statement(image.digest, 'https://in-toto.io/attestation/vulns/v0.2', { scanner: { uri: 'x' } })).bundle as object);
+  await attach(clientA, image, (await attestationBundle(key, statement(image.digest, SLSA, { buildDefinition: { buildType: 'https://ci.example.test/build/v1', externalParameters: {} }, runDetails: { builder: { id: builder } } }))).bundle as object);
+  await attach(clientA, image, (await attestationBundle(key, statement(image.digest, 'https://cyclonedx.org/bom', { bomFormat: 'CycloneDX', specVersion: '1.6' }))).bundle as object);
+  await attach(clientA, image, (await attestationBundle(key, statement(image.digest, 'https://in-toto.io/attestation/vulns/v0.2', { scanner: { uri: 'x' } }))).bundle as object);
   return { ...image, repository, ref };
 }
 
@@ -85,7 +85,7 @@ describe('registry evidence and promotion', () => {
   it('promotes between two repositories of one registry, by digest, with referrers, .sig and a VSA', async () => {
     const image = await signedImage('web', 'v2');
     const prod = uniqueRepo('prod-web');
-    const result = await promote(image.ref, `${A}/${prod}:v2`, policies, { sourceClient: clientA, vsaSigner: keyStatementSigner(vsaKey.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()) });
+    const result = await promote(image.ref, `${A}/${prod}:v2`, policies, { sourceClient: clientA, vsaSigner: await keyStatementSigner(vsaKey.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()) });
     expect(result.decision.allowed, result.decision.reason).toBe(true);
     expect(result.promoted!.cosignTags).toEqual([legacyTag(image.digest, 'sig')]);
     expect((await clientA.resolve(at(A, prod, 'v2'))).digest).toBe(image.digest);

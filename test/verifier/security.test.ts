@@ -50,10 +50,10 @@ function provenance(over: { builder?: string; buildType?: string; ref?: string }
   };
 }
 
-function evidence(over: { signatures?: EvidenceBundle[]; attestations?: EvidenceBundle[] } = {}): Evidence {
+async function evidence(over: { signatures?: EvidenceBundle[]; attestations?: EvidenceBundle[] } = {}): Promise<Evidence> {
   return {
-    signatures: over.signatures ?? [signatureBundle(key, simpleSigningPayload(image.ref, digest), 'sig', true)],
-    attestations: over.attestations ?? [attestationBundle(key, statement(digest, SLSA, provenance()))],
+    signatures: over.signatures ?? [await signatureBundle(key, simpleSigningPayload(image.ref, digest), 'sig', true)],
+    attestations: over.attestations ?? [await attestationBundle(key, statement(digest, SLSA, provenance()))],
   };
 }
 
@@ -69,71 +69,71 @@ async function decide(policyText: string, ev: Evidence, subject: Subject = image
 
 describe('control: everything right is allowed', () => {
   it('key authority, signature, provenance and all conditions', async () => {
-    const d = await decide(policy(), evidence());
+    const d = await decide(policy(), await evidence());
     expect(d.allowed, d.reason).toBe(true);
   });
 });
 
 describe('each rule alone fails -> deny', () => {
   it('key authority: signature by another key', async () => {
-    const d = await decide(policy(), evidence({ signatures: [signatureBundle(otherKey, simpleSigningPayload(image.ref, digest), 'sig', true)] }));
+    const d = await decide(policy(), await evidence({ signatures: [await signatureBundle(otherKey, simpleSigningPayload(image.ref, digest), 'sig', true)] }));
     expect(d.allowed).toBe(false);
     expect(failure(d)).toEqual({ check: 'signature', code: 'BUNDLE_SIGNATURE_INVALID' });
   });
 
   it('key authority: attestation by another key (the signature alone is not enough)', async () => {
-    const d = await decide(policy(), evidence({ attestations: [attestationBundle(otherKey, statement(digest, SLSA, provenance()))] }));
+    const d = await decide(policy(), await evidence({ attestations: [await attestationBundle(otherKey, statement(digest, SLSA, provenance()))] }));
     expect(d.allowed).toBe(false);
     expect(failure(d)).toEqual({ check: 'attestation:provenance', code: 'BUNDLE_SIGNATURE_INVALID' });
   });
 
   it('signature and attestation must come from the same authority', async () => {
     const two = keyAuthority() + keyAuthority(otherKey).replace('release-key', 'other-key');
-    const d = await decide(policy({ authorities: two }), evidence({ attestations: [attestationBundle(otherKey, statement(digest, SLSA, provenance()))] }));
+    const d = await decide(policy({ authorities: two }), await evidence({ attestations: [await attestationBundle(otherKey, statement(digest, SLSA, provenance()))] }));
     expect(d.allowed).toBe(false);
   });
 
   it('key authority: a tampered signature', async () => {
-    const good = signatureBundle(key, simpleSigningPayload(image.ref, digest), 'sig', true);
+    const good = await signatureBundle(key, simpleSigningPayload(image.ref, digest), 'sig', true);
     const b = structuredClone(good.bundle) as { messageSignature: { signature: string } };
     const sig = Buffer.from(b.messageSignature.signature, 'base64');
     sig[sig.length - 1]! ^= 1;
     b.messageSignature.signature = sig.toString('base64');
-    const d = await decide(policy(), evidence({ signatures: [{ ...good, bundle: b, digest: `sha256:${sha256(JSON.stringify(b))}` }] }));
+    const d = await decide(policy(), await evidence({ signatures: [{ ...good, bundle: b, digest: `sha256:${sha256(JSON.stringify(b))}` }] }));
     expect(d.allowed).toBe(false);
     expect(failure(d).check).toBe('signature');
   });
 
   it('key authority: an offline key signature without ignoreTlog is not enough (transparency log required)', async () => {
-    const d = await decide(policy({ authorities: keyAuthority(key, '') }), evidence());
+    const d = await decide(policy({ authorities: keyAuthority(key, '') }), await evidence());
     expect(d.allowed).toBe(false);
     expect(failure(d)).toEqual({ check: 'signature', code: 'TRUSTED_ROOT_INVALID' });
-    const withRoot = await decide(policy({ authorities: keyAuthority(key, '') }), evidence(), image, loadTrustedRoot(readFileSync(join(vectorsDir(), 'sigstore-js/packages/tuf/seeds.decoded/tuf-repo-cdn.sigstore.dev/trusted_root.json'))));
+    const withRoot = await decide(policy({ authorities: keyAuthority(key, '') }), await evidence(), image, loadTrustedRoot(readFileSync(join(vectorsDir(), 'sigstore-js/packages/tuf/seeds.decoded/tuf-repo-cdn.sigstore.dev/trusted_root.json'))));
     expect(withRoot.allowed).toBe(false);
     expect(failure(withRoot)).toEqual({ check: 'signature', code: 'TLOG_THRESHOLD_NOT_MET' });
   });
 
   it('static authority: fail denies', async () => {
-    const d = await decide(policy({ authorities: '    - name: frozen\n      static: fail\n' }), evidence());
+    const d = await decide(policy({ authorities: '    - name: frozen\n      static: fail\n' }), await evidence());
     expect(d.allowed).toBe(false);
     expect(failure(d)).toEqual({ check: 'static', code: 'POLICY_DENIED' });
     expect((await decide(policy({ authorities: '    - name: break-glass\n      static: pass\n' }), { signatures: [], attestations: [] })).allowed).toBe(true);
   });
 
   it('signature: none at all', async () => {
-    const d = await decide(policy(), evidence({ signatures: [] }));
+    const d = await decide(policy(), await evidence({ signatures: [] }));
     expect(d.allowed).toBe(false);
     expect(failure(d)).toEqual({ check: 'signature', code: 'IMAGE_SIGNATURE_MISSING' });
   });
 
   it('digest binding: the signature signs another image digest', async () => {
-    const d = await decide(policy(), evidence({ signatures: [signatureBundle(key, simpleSigningPayload(image.ref, otherDigest), 'sig', true)] }));
+    const d = await decide(policy(), await evidence({ signatures: [await signatureBundle(key, simpleSigningPayload(image.ref, otherDigest), 'sig', true)] }));
     expect(d.allowed).toBe(false);
     expect(failure(d)).toEqual({ check: 'signature', code: 'SUBJECT_MISMATCH' });
   });
 
   it('digest binding: the attestation statement names another digest', async () => {
-    const d = await decide(policy(), evidence({ attestations: [attestationBundle(key, statement(otherDigest, SLSA, provenance()))] }));
+    const d = await decide(policy(), await evidence({ attestations: [await attestationBundle(key, statement(otherDigest, SLSA, provenance()))] }));
     expect(d.allowed).toBe(false);
     expect(failure(d)).toEqual({ check: 'attestation:provenance', code: 'SUBJECT_MISMATCH' });
   });
@@ -141,32 +141,32 @@ describe('each rule alone fails -> deny', () => {
   it('digest binding: a blob signature over another artifact', async () => {
     const artifact: Subject = { kind: 'artifact', uri: 'dist/app.tgz', digest };
     const text = policy().replace('images: ["registry.example.test/app/*"]', 'artifacts: ["dist/*.tgz"]');
-    const ok = await decide(text, evidence({ signatures: [signatureBundle(key, Buffer.from('the image'))] }), artifact);
+    const ok = await decide(text, await evidence({ signatures: [await signatureBundle(key, Buffer.from('the image'))] }), artifact);
     expect(ok.allowed, ok.reason).toBe(true);
-    const d = await decide(text, evidence({ signatures: [signatureBundle(key, Buffer.from('something else'))] }), artifact);
+    const d = await decide(text, await evidence({ signatures: [await signatureBundle(key, Buffer.from('something else'))] }), artifact);
     expect(d.allowed).toBe(false);
     expect(failure(d)).toEqual({ check: 'signature', code: 'ARTIFACT_MISMATCH' });
   });
 
   it('predicate type: a verified attestation of another type', async () => {
-    const d = await decide(policy(), evidence({ attestations: [attestationBundle(key, statement(digest, 'https://slsa.dev/provenance/v0.2', { builder: { id: 'x' }, buildType: 'y' }))] }));
+    const d = await decide(policy(), await evidence({ attestations: [await attestationBundle(key, statement(digest, 'https://slsa.dev/provenance/v0.2', { builder: { id: 'x' }, buildType: 'y' }))] }));
     expect(d.allowed).toBe(false);
     expect(failure(d).check).toBe('attestation:provenance');
     expect(['PREDICATE_TYPE_MISMATCH', 'PREDICATE_INVALID', 'STATEMENT_INVALID']).toContain(failure(d).code);
-    const other = await decide(policy(), evidence({ attestations: [attestationBundle(key, statement(digest, 'https://example.test/custom/v1', { builder: 'x' }))] }));
+    const other = await decide(policy(), await evidence({ attestations: [await attestationBundle(key, statement(digest, 'https://example.test/custom/v1', { builder: 'x' }))] }));
     expect(other.allowed).toBe(false);
     expect(failure(other)).toEqual({ check: 'attestation:provenance', code: 'PREDICATE_TYPE_MISMATCH' });
   });
 
   it('attestation: none at all', async () => {
-    const d = await decide(policy(), evidence({ attestations: [] }));
+    const d = await decide(policy(), await evidence({ attestations: [] }));
     expect(d.allowed).toBe(false);
     expect(failure(d)).toEqual({ check: 'attestation:provenance', code: 'ATTESTATION_MISSING' });
   });
 
   it('attestation: a predicate that breaks its schema (unknown field) is denied', async () => {
     const bad = { ...provenance(), extra: true };
-    const d = await decide(policy(), evidence({ attestations: [attestationBundle(key, statement(digest, SLSA, bad))] }));
+    const d = await decide(policy(), await evidence({ attestations: [await attestationBundle(key, statement(digest, SLSA, bad))] }));
     expect(d.allowed).toBe(false);
     expect(failure(d).check).toBe('attestation:provenance');
   });
@@ -177,7 +177,7 @@ describe('each rule alone fails -> deny', () => {
     ['branch', { ref: 'refs/heads/feature' }],
   ] as const) {
     it(`CEL condition ${name} alone fails`, async () => {
-      const d = await decide(policy(), evidence({ attestations: [attestationBundle(key, statement(digest, SLSA, provenance(over)))] }));
+      const d = await decide(policy(), await evidence({ attestations: [await attestationBundle(key, statement(digest, SLSA, provenance(over)))] }));
       expect(d.allowed).toBe(false);
       expect(failure(d)).toEqual({ check: 'attestation:provenance', code: 'POLICY_CONDITION_FAILED' });
       const checks = d.policies[0]!.authorities[0]!.checks.filter((c) => c.check.startsWith('condition:'));
@@ -186,28 +186,28 @@ describe('each rule alone fails -> deny', () => {
   }
 
   it('CEL: an evaluation error (missing field) or a non-boolean result is a deny, not an allow', async () => {
-    const missing = await decide(policy({ conditions: { deep: 'predicate.runDetails.nosuch.field == 1' } }), evidence());
+    const missing = await decide(policy({ conditions: { deep: 'predicate.runDetails.nosuch.field == 1' } }), await evidence());
     expect(missing.allowed).toBe(false);
     expect(failure(missing).code).toBe('POLICY_CONDITION_FAILED');
-    const nonBool = await decide(policy({ conditions: { str: 'predicate.runDetails.builder.id' } }), evidence());
+    const nonBool = await decide(policy({ conditions: { str: 'predicate.runDetails.builder.id' } }), await evidence());
     expect(nonBool.allowed).toBe(false);
   });
 
   it('every matching policy must pass', async () => {
     const strict = policy({ conditions: { never: 'false' } }).replace('name: web', 'name: strict');
-    const d = await decide(policy() + '---\n' + strict, evidence());
+    const d = await decide(policy() + '---\n' + strict, await evidence());
     expect(d.allowed).toBe(false);
     expect(d.reason).toContain('strict');
   });
 
   it('no matching policy denies by default; Docker Hub spellings are normalized before matching', async () => {
-    const d = await decide(policy(), evidence(), { kind: 'image', ref: 'registry.example.test/other/web:1', digest });
+    const d = await decide(policy(), await evidence(), { kind: 'image', ref: 'registry.example.test/other/web:1', digest });
     expect(d.allowed).toBe(false);
     const hub = policy().replace('registry.example.test/app/*', 'docker.io/library/alpine');
-    expect((await decide(hub, evidence(), { kind: 'image', ref: 'alpine:3', digest })).allowed).toBe(true);
-    expect((await decide(hub, evidence(), { kind: 'image', ref: 'docker.io/library/alpine:3', digest })).policies).toHaveLength(1);
+    expect((await decide(hub, await evidence(), { kind: 'image', ref: 'alpine:3', digest })).allowed).toBe(true);
+    expect((await decide(hub, await evidence(), { kind: 'image', ref: 'docker.io/library/alpine:3', digest })).policies).toHaveLength(1);
     // `*` does not cross `/`: a nested repository is not matched by app/*.
-    expect((await decide(policy(), evidence(), { kind: 'image', ref: 'registry.example.test/app/web/evil:1', digest })).allowed).toBe(false);
+    expect((await decide(policy(), await evidence(), { kind: 'image', ref: 'registry.example.test/app/web/evil:1', digest })).allowed).toBe(false);
   });
 });
 
@@ -271,7 +271,7 @@ ${extra}      trustedRoot: ${root}
   });
 
   it('keyless authority: a key-signed bundle does not count', async () => {
-    const keyEv = evidence({ signatures: [signatureBundle(key, Buffer.from('x'))] });
+    const keyEv = await evidence({ signatures: [await signatureBundle(key, Buffer.from('x'))] });
     const d = await decide(keyless(`subject: ${JSON.stringify(SAN)}`), keyEv, subject);
     expect(d.allowed).toBe(false);
   });

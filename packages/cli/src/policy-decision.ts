@@ -95,7 +95,7 @@ export async function writeVsa(prepared: PreparedDecision, args: PolicyArgs): Pr
   const verifier = await import('@provenant/verifier');
   if (args.vsaKey === undefined) throw new ProvenantError('USAGE', '--vsa/--attach-vsa need --vsa-key PEM to sign the VSA');
   if (args.attachVsa && !prepared.registry) throw new ProvenantError('USAGE', '--attach-vsa needs an image read from its registry');
-  const signer = verifier.keyStatementSigner(await readFile(args.vsaKey));
+  const signer = await verifier.keyStatementSigner(await readFile(args.vsaKey));
   const bundle = await signer(verifier.buildVsa(prepared.decision, prepared.policies));
   if (args.vsa !== undefined) await verifier.writeFileAtomic(args.vsa, bundle);
   if (args.attachVsa && prepared.registry) {

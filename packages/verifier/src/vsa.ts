@@ -1,12 +1,9 @@
-import { createHash, createPrivateKey, createPublicKey, sign, type KeyObject } from 'node:crypto';
-import { ProvenantError } from '@provenant/core/errors';
-import { preAuthEncoding } from '@provenant/core/verify';
+import { createHash } from 'node:crypto';
 import type { Decision } from './decide/evaluate.js';
 import type { PolicySet } from './policy/compile.js';
 
 export const VSA_PREDICATE_TYPE = 'https://slsa.dev/verification_summary/v1';
 export const DEFAULT_VERIFIER_ID = 'https://provenant.dev/verifier/v1';
-const IN_TOTO = 'application/vnd.in-toto+json';
 
 export interface VsaStatement {
   readonly _type: 'https://in-toto.io/Statement/v1';
@@ -65,27 +62,20 @@ export function buildVsa(d: Decision, policies: PolicySet, options: VsaOptions =
 /** Signs a statement into a Sigstore bundle (JSON bytes). */
 export type StatementSigner = (statement: object) => Promise<Uint8Array>;
 
+export interface KeyStatementSignerOptions {
+  /** Password of a cosign-encrypted key (default: PROVENANT_PASSWORD, then COSIGN_PASSWORD). */
+  password?: string | undefined;
+}
+
 /**
- * A signer from a PEM private key: a key-signed DSSE bundle v0.3 with no transparency-log entry
- * (offline). Local adapter until core/sign's signStatement is used in its place.
+ * A signer from a PEM private key (PKCS#8, or cosign's encrypted format), through core/sign's
+ * signStatement: a key-signed DSSE bundle v0.3, offline (no transparency log). The key is loaded here,
+ * so a bad key fails before anything is copied or decided.
  */
-export function keyStatementSigner(privateKeyPem: string | Buffer, hint?: string): StatementSigner {
-  let key: KeyObject;
-  try {
-    key = createPrivateKey(privateKeyPem);
-  } catch (cause) {
-    throw new ProvenantError('KEY_INVALID', 'VSA signing key cannot be read (expected an unencrypted PEM private key)', { cause });
-  }
-  const spki = createPublicKey(key).export({ type: 'spki', format: 'der' });
-  const keyHint = hint ?? createHash('sha256').update(spki).digest('hex');
-  return async (statement) => {
-    const payload = Buffer.from(JSON.stringify(statement));
-    const signature = sign(key.asymmetricKeyType === 'ed25519' ? null : 'sha256', preAuthEncoding(IN_TOTO, payload), key);
-    const bundle = {
-      mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
-      verificationMaterial: { publicKey: { hint: keyHint }, tlogEntries: [], timestampVerificationData: { rfc3161Timestamps: [] } },
-      dsseEnvelope: { payload: payload.toString('base64'), payloadType: IN_TOTO, signatures: [{ sig: signature.toString('base64'), keyid: '' }] },
-    };
-    return Buffer.from(JSON.stringify(bundle));
-  };
+export async function keyStatementSigner(privateKeyPem: string | Buffer, options: KeyStatementSignerOptions = {}): Promise<StatementSigner> {
+  const sign = await import('@provenant/core/sign');
+  const pem = typeof privateKeyPem === 'string' ? privateKeyPem : privateKeyPem.toString('utf8');
+  const password = options.password ?? (await sign.resolveKeyPassword());
+  const signer = sign.keySigner(await sign.loadPrivateKey(pem, password));
+  return async (statement) => Buffer.from(JSON.stringify(await sign.signStatement(statement as Record<string, unknown>, signer)));
 }

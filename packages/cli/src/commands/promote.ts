@@ -35,7 +35,7 @@ const mod: CommandModule<PromoteArgs> = {
       const trustedRoot = args.trustedRoot ?? process.env.PROVENANT_TRUSTED_ROOT;
       const trust = trustedRoot === undefined ? undefined : (await import('@provenant/core/verify')).loadTrustedRoot(await readFile(trustedRoot));
       const registry = { insecure: args.insecureRegistry ?? false };
-      const vsaSigner = args.vsaKey === undefined ? undefined : verifier.keyStatementSigner(await readFile(args.vsaKey));
+      const vsaSigner = args.vsaKey === undefined ? undefined : await verifier.keyStatementSigner(await readFile(args.vsaKey));
       const result = await verifier.promote(args.source, args.destination, policies, { trust, registry, vsaSigner });
       if (result.promoted?.vsa && args.vsa !== undefined) await verifier.writeFileAtomic(args.vsa, result.promoted.vsa.bundle);
       const d = result.decision;

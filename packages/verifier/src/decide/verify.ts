@@ -1,4 +1,5 @@
 import { isProvenantError, ProvenantError, type ProvenantErrorCode } from '@provenant/core/errors';
+import { parseSimpleSigningPayload } from '@provenant/core/cosign';
 import { parseStatement } from '@provenant/core/intoto';
 import { trustMaterialFromKeys, verifyBundle, type ArtifactInput, type VerificationResult, type VerifyOptions } from '@provenant/core/verify';
 import type { CompiledAuthority, TrustRef } from '../policy/compile.js';
@@ -122,13 +123,13 @@ function bindToSubject(item: EvidenceBundle, result: VerificationResult, subject
   }
   if (item.payload) {
     // A cosign simple-signing payload: the signed image digest is inside it.
-    let signed: unknown;
+    let signed: string;
     try {
-      signed = (JSON.parse(Buffer.from(item.payload).toString('utf8')) as { critical?: { image?: { 'docker-manifest-digest'?: unknown } } }).critical?.image?.['docker-manifest-digest'];
-    } catch {
-      signed = undefined;
+      signed = parseSimpleSigningPayload(Buffer.from(item.payload)).manifestDigest;
+    } catch (err) {
+      return { outcome: { ok: false, stage: 'binding', code: isProvenantError(err) ? err.code : 'IMAGE_SIGNATURE_INVALID', reason: (err as Error).message } };
     }
-    if (signed !== subject.digest) return { outcome: { ok: false, stage: 'binding', code: 'SUBJECT_MISMATCH', reason: `signature is for image ${String(signed ?? '(none)')}, not ${subject.digest}` } };
+    if (signed !== subject.digest) return { outcome: { ok: false, stage: 'binding', code: 'SUBJECT_MISMATCH', reason: `signature is for image ${signed}, not ${subject.digest}` } };
     return {};
   }
   if (result.artifactDigest !== subject.digest) return { outcome: { ok: false, stage: 'binding', code: 'ARTIFACT_MISMATCH', reason: `signature is over ${result.artifactDigest ?? '(nothing)'}, not ${subject.digest}` } };

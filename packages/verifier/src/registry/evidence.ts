@@ -1,7 +1,6 @@
 // Evidence from a registry, in the places cosign and Sigstore put it: bundle referrers (OCI 1.1 referrers
 // API or the `sha256-<hex>` fallback tag) and the legacy `sha256-<hex>.sig` / `.att` tags.
-import { X509Certificate } from 'node:crypto';
-import { ProvenantError } from '@provenant/core/errors';
+import { cosignTag, DSSE_MEDIA_TYPE, legacyLayerToBundle } from '@provenant/core/cosign';
 import { isDsseBundle, type Evidence, type EvidenceBundle } from '../decide/evidence.js';
 import type { Subject } from '../decide/subject.js';
 import { evidenceBundleFromBytes } from '../evidence/files.js';
@@ -14,78 +13,12 @@ const sha256Digest = (data: Uint8Array): Digest => `sha256:${createHash('sha256'
 
 export const SIGSTORE_BUNDLE_ARTIFACT = /^application\/vnd\.dev\.sigstore\.bundle(\.v0\.3)?\+json/;
 export const COSIGN_SIGN_PREDICATE = 'https://sigstore.dev/cosign/sign/v1';
-const ANN = {
-  signature: 'dev.cosignproject.cosign/signature',
-  certificate: 'dev.sigstore.cosign/certificate',
-  chain: 'dev.sigstore.cosign/chain',
-  bundle: 'dev.sigstore.cosign/bundle',
-} as const;
-const DSSE_LAYER = 'application/vnd.dsse.envelope.v1+json';
 // A hostile registry must not make a decision fetch thousands of blobs.
 const MAX_EVIDENCE = 64;
 
+/** `sha256-<hex>.sig` / `.att`: where cosign keeps a digest's signatures and attestations. */
 export function legacyTag(digest: string, suffix: 'sig' | 'att'): string {
-  return `${digest.replace(':', '-')}.${suffix}`;
-}
-
-function pemToDerBase64(pem: string): string[] {
-  return [...pem.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)].map((m) => new X509Certificate(m[0]).raw.toString('base64'));
-}
-
-interface RekorBundle {
-  SignedEntryTimestamp?: string;
-  Payload?: { body?: string; integratedTime?: number; logIndex?: number; logID?: string };
-}
-
-/** cosign's `dev.sigstore.cosign/bundle` annotation (Rekor SET) as a bundle tlog entry. */
-function tlogEntryFromAnnotation(json: string | undefined): object[] {
-  if (!json) return [];
-  let rb: RekorBundle;
-  try {
-    rb = JSON.parse(json) as RekorBundle;
-  } catch {
-    return [];
-  }
-  const p = rb.Payload;
-  if (!p?.body || p.integratedTime === undefined || p.logIndex === undefined || !p.logID || !rb.SignedEntryTimestamp) return [];
-  let kind = 'hashedrekord';
-  let version = '0.0.1';
-  try {
-    const body = JSON.parse(Buffer.from(p.body, 'base64').toString('utf8')) as { kind?: string; apiVersion?: string };
-    kind = body.kind ?? kind;
-    version = body.apiVersion ?? version;
-  } catch {
-    /* verification will reject the body */
-  }
-  return [
-    {
-      logIndex: String(p.logIndex),
-      logId: { keyId: Buffer.from(p.logID, 'hex').toString('base64') },
-      kindVersion: { kind, version },
-      integratedTime: String(p.integratedTime),
-      inclusionPromise: { signedEntryTimestamp: rb.SignedEntryTimestamp },
-      canonicalizedBody: p.body,
-    },
-  ];
-}
-
-/** A legacy cosign signature/attestation layer as a Sigstore bundle v0.1 (certificate or key, SET). */
-function legacyLayerToBundle(layer: Descriptor, blob: Buffer): { bundle: object; payload?: Buffer } {
-  const ann = layer.annotations ?? {};
-  const certs = ann[ANN.certificate] ? [...pemToDerBase64(ann[ANN.certificate]!), ...pemToDerBase64(ann[ANN.chain] ?? '')] : [];
-  const verificationMaterial = {
-    ...(certs.length ? { x509CertificateChain: { certificates: certs.map((rawBytes) => ({ rawBytes })) } } : { publicKey: { hint: '' } }),
-    tlogEntries: tlogEntryFromAnnotation(ann[ANN.bundle]),
-  };
-  const mediaType = 'application/vnd.dev.sigstore.bundle+json;version=0.1';
-  if (layer.mediaType === DSSE_LAYER) {
-    const envelope = JSON.parse(blob.toString('utf8')) as unknown;
-    return { bundle: { mediaType, verificationMaterial, dsseEnvelope: envelope } };
-  }
-  const signature = ann[ANN.signature];
-  if (!signature) throw new ProvenantError('IMAGE_SIGNATURE_INVALID', `cosign signature layer ${layer.digest} has no ${ANN.signature} annotation`);
-  const digest = sha256Digest(blob).slice('sha256:'.length);
-  return { bundle: { mediaType, verificationMaterial, messageSignature: { messageDigest: { algorithm: 'SHA2_256', digest: Buffer.from(digest, 'hex').toString('base64') }, signature } }, payload: blob };
+  return cosignTag(digest, suffix);
 }
 
 /** Unverified peek at a DSSE bundle's predicate type, only to sort signatures from attestations. */
@@ -133,7 +66,10 @@ export async function fetchImageEvidence(client: RegistryClient, repo: ImageRefe
     if (!m || m.parsed.kind !== 'manifest') return [];
     return Promise.all(
       m.parsed.manifest.layers.slice(0, MAX_EVIDENCE).map(async (layer, i) => {
-        const { bundle, payload } = legacyLayerToBundle(layer, await client.getBlob(repo, layer));
+        const blob = await client.getBlob(repo, layer);
+        const bundle = legacyLayerToBundle({ mediaType: layer.mediaType, annotations: layer.annotations ?? {}, blob });
+        // A simple-signing signature signs the payload blob, which names the image digest.
+        const payload = layer.mediaType === DSSE_MEDIA_TYPE ? undefined : blob;
         return evidenceBundleFromBytes(Buffer.from(JSON.stringify(bundle)), `${base}:${legacyTag(digest, suffix)}#${i}`, payload);
       }),
     );
