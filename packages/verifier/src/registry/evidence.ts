@@ -6,7 +6,7 @@ import type { Subject } from '../decide/subject.js';
 import { evidenceBundleFromBytes } from '../evidence/files.js';
 import { createHash } from 'node:crypto';
 import type { Digest } from '@provenant/core/digest';
-import { formatReference, OCI_EMPTY_DIGEST, OCI_EMPTY_JSON, OCI_EMPTY_MEDIA_TYPE, parseReference, RegistryClient, type Descriptor, type ImageReference, type RegistryClientOptions } from '@provenant/core/oci';
+import { formatReference, OCI_EMPTY_DIGEST, OCI_EMPTY_JSON, OCI_EMPTY_MEDIA_TYPE, parseReference, RegistryClient, type ImageReference, type RegistryClientOptions } from '@provenant/core/oci';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const sha256Digest = (data: Uint8Array): Digest => `sha256:${createHash('sha256').update(data).digest('hex')}`;
