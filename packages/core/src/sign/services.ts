@@ -87,7 +87,9 @@ export async function createRekorEntry(rekorURL: string, proposedEntry: object, 
   if (res.status === 409) {
     // Already logged (the same signature signed twice): Rekor says where.
     if (!res.location) throw new ProvenantError('REKOR_ERROR', 'Rekor reports the entry exists but not where');
-    res = await request({ method: 'GET', url: new URL(res.location, `${base}/`).toString(), accept: 'application/json', code: 'REKOR_ERROR' }, limits);
+    const existing = new URL(res.location, `${base}/`);
+    if (existing.origin !== new URL(base).origin) throw new ProvenantError('REKOR_ERROR', `Rekor points the existing entry to another host (${existing.origin})`);
+    res = await request({ method: 'GET', url: existing.toString(), accept: 'application/json', code: 'REKOR_ERROR' }, limits);
   }
   const parsed = RekorResponse.safeParse(parseJsonBody(res.body, 'REKOR_ERROR', 'Rekor response'));
   if (!parsed.success) throw new ProvenantError('REKOR_ERROR', 'Rekor response is not one log entry', { cause: parsed.error });
