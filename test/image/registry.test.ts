@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { MEDIA_TYPES, OciLayoutWriter } from '@provenant/core/oci';
 import { catalogImage, catalogImageInventories, toCycloneDx } from '@provenant/core/sbom';
+import { layer, writeImage } from './build.js';
 import { writeSampleRootfs } from './rootfs.js';
 import { skopeo, umociImage } from './umoci.js';
 
@@ -49,6 +51,27 @@ describe('image SBOM from a registry', () => {
     expect(props['provenant:location:path']).toBe('/var/lib/dpkg/status');
     expect(props['provenant:layer:digest']).toMatch(/^sha256:/);
     expect(bom.components.every((c) => (c.properties ?? []).some((p) => p.name === 'provenant:layer:digest'))).toBe(true);
+  });
+
+  it('picks a platform from a multi-arch index pushed with skopeo --all, or describes all of them', async () => {
+    const dir = join(work, 'multi');
+    const w = await OciLayoutWriter.create(dir);
+    const descs = [];
+    for (const architecture of ['amd64', 'arm64']) {
+      const d = await writeImage(w, [await layer([{ path: 'etc/os-release', content: 'ID=alpine\nVERSION_ID=3.19.1\n' }, { path: 'lib/apk/db/installed', content: `P:only-${architecture}\nV:1.0-r0\nA:${architecture}\n\n` }])], { platform: { os: 'linux', architecture } });
+      descs.push({ ...d, platform: { os: 'linux', architecture } });
+    }
+    const index = await w.putManifest({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociIndex, manifests: descs }, MEDIA_TYPES.ociIndex, { tag: 'multi' });
+    await w.finish();
+    skopeo(['copy', '-q', '--all', '--preserve-digests', '--dest-tls-verify=false', `oci:${dir}:multi`, `docker://${registries.plain.host}/image-sbom/multi:v1`]);
+    const ref = `${registries.plain.host}/image-sbom/multi:v1`;
+    const [arm] = await catalogImageInventories(ref, { platform: 'linux/arm64' });
+    expect(arm!.subject).toMatchObject({ indexDigest: index.digest, platform: { architecture: 'arm64' } });
+    expect(arm!.components.map((c) => c.name)).toEqual(['only-arm64']);
+    const all = await catalogImage(ref, { platform: 'all' });
+    expect(all.root.version).toBe(index.digest);
+    expect(all.packages.map((p) => `${p.name}:${p.properties?.['provenant:image:platform']}`).sort()).toEqual(['only-amd64:linux/amd64', 'only-arm64:linux/arm64']);
+    await expect(catalogImageInventories(ref, { platform: 'linux/ppc64le' })).rejects.toMatchObject({ code: 'PLATFORM_NOT_FOUND' });
   });
 
   it('fails with a code for a tag that does not exist', async () => {
