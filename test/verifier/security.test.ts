@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTrustedRoot } from '@provenant/core/verify';
 import { main } from '@provenant/cli';
-import { evaluate, loadPolicyText, type Decision, type Evidence, type EvidenceBundle, type Subject } from '@provenant/verifier';
+import { evaluate, loadPolicyText, VerificationCache, type Decision, type Evidence, type EvidenceBundle, type Subject } from '@provenant/verifier';
 import { vectorsDir } from '../vectors.js';
 import { attestationBundle, makeKey, sha256, signatureBundle, simpleSigningPayload, statement, tempDir, writeFile } from './helpers.js';
 
@@ -130,6 +130,20 @@ describe('each rule alone fails -> deny', () => {
     const d = await decide(policy(), await evidence({ signatures: [await signatureBundle(key, simpleSigningPayload(image.ref, otherDigest), 'sig', true)] }));
     expect(d.allowed).toBe(false);
     expect(failure(d)).toEqual({ check: 'signature', code: 'SUBJECT_MISMATCH' });
+  });
+
+  it('cache: a verified signature bundle paired with another payload is not reused for it', async () => {
+    // A legacy cosign signature bundle carries no digest of its payload; the cache must key on the payload too.
+    const good = await signatureBundle(key, simpleSigningPayload(image.ref, digest), 'sig', true);
+    const set = await loadPolicyText(policy(), { source: 'security.yaml' });
+    const cache = new VerificationCache();
+    expect(evaluate(image, await evidence({ signatures: [good] }), set, { cache }).allowed).toBe(true);
+    const other: Subject = { kind: 'image', ref: image.ref, digest: otherDigest };
+    const swapped = { ...good, payload: simpleSigningPayload(image.ref, otherDigest) };
+    const atts = [await attestationBundle(key, statement(otherDigest, SLSA, provenance()))];
+    const d = evaluate(other, { signatures: [swapped], attestations: atts }, set, { cache });
+    expect(d.allowed).toBe(false);
+    expect(failure(d).check).toBe('signature');
   });
 
   it('digest binding: the attestation statement names another digest', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { isProvenantError, ProvenantError, type ProvenantErrorCode } from '@provenant/core/errors';
 import { parseSimpleSigningPayload } from '@provenant/core/cosign';
 import { parseStatement } from '@provenant/core/intoto';
@@ -56,7 +57,8 @@ function trustFor(authority: Exclude<CompiledAuthority, { kind: 'static' }>, fal
 function verifyCached(item: EvidenceBundle, subject: Subject, authority: Exclude<CompiledAuthority, { kind: 'static' }>, trust: TrustRef, cache: VerificationCache | undefined): Verified {
   const dsse = isDsseBundle(item.bundle);
   const artifact: ArtifactInput = item.payload ? { data: item.payload } : dsse ? null : { digest: subject.digest };
-  const artifactKey = item.payload ? `payload` : dsse ? 'dsse' : subject.digest;
+  // The payload is not inside the bundle bytes (a legacy cosign signature names no digest): key on its hash.
+  const artifactKey = item.payload ? `payload:${createHash('sha256').update(item.payload).digest('hex')}` : dsse ? 'dsse' : subject.digest;
   const keyPart = authority.kind === 'key' ? `key:${authority.keyId}` : 'any';
   const cacheKey = `${item.digest}|${artifactKey}|${trust.id}|${keyPart}|${authority.ignoreTlog ? 'notlog' : 'tlog'}`;
   const hit = cache?.get(cacheKey);
