@@ -17,6 +17,8 @@ export type Fault =
   | { kind: 'lieContentLength'; contentLength: number }
   /** Forward the status and headers but send this body instead (wrong digest, larger than declared). */
   | { kind: 'replaceBody'; body: (real: Buffer) => Buffer; chunked?: boolean; dropHeaders?: string[] }
+  /** Forward without the Range header (a server that always answers 200 with the whole body). */
+  | { kind: 'ignoreRange' }
   /** Redirect to this location (relative locations to itself make a loop). */
   | { kind: 'redirect'; location: string; status?: number };
 
@@ -48,9 +50,11 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     },
   };
 
-  const forward = (req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> =>
+  const forward = (req: IncomingMessage, body: Buffer, dropRange = false): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> =>
     new Promise((resolve, reject) => {
-      const up = http.request({ host: upHost, port: Number(upPort), method: req.method, path: req.url, headers: { ...req.headers, host: proxy.host } }, (res) => {
+      const headers = { ...req.headers, host: proxy.host };
+      if (dropRange) delete headers.range;
+      const up = http.request({ host: upHost, port: Number(upPort), method: req.method, path: req.url, headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }));
@@ -77,7 +81,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       res.end();
       return;
     }
-    const up = await forward(req, Buffer.concat(chunks));
+    const up = await forward(req, Buffer.concat(chunks), fault?.kind === 'ignoreRange');
     const headers: http.OutgoingHttpHeaders = { ...up.headers };
     delete headers['transfer-encoding'];
     delete headers.connection;

@@ -174,6 +174,28 @@ describe('bodies that lie', () => {
     expect(await codeOf(client().getBlob(repo, layer()))).toBe('BLOB_TRUNCATED');
   });
 
+  it('a blob stream cut once resumes with Range and still verifies (206, or 200 from the start)', async () => {
+    let n = 0;
+    proxy.fault = (r) => (isBlob(layer().digest)(r) && n++ === 0 ? { kind: 'truncate', afterBytes: 20_000 } : undefined);
+    expect((await client().getBlob(repo, layer())).equals(img.layers[0]!)).toBe(true);
+    const gets = proxy.requests.filter(isBlob(layer().digest));
+    expect(gets.map((r) => r.headers.range)).toEqual([undefined, 'bytes=20000-']);
+
+    n = 0;
+    proxy.requests.length = 0;
+    proxy.fault = (r) => (isBlob(layer().digest)(r) ? (n++ === 0 ? { kind: 'truncate', afterBytes: 20_000 } : { kind: 'ignoreRange' }) : undefined);
+    expect((await client().getBlob(repo, layer())).equals(img.layers[0]!)).toBe(true);
+    // Resuming never starts a second pass over bytes already verified: a wrong resumed tail is DIGEST_MISMATCH.
+    n = 0;
+    proxy.fault = (r) =>
+      isBlob(layer().digest)(r) ? (n++ === 0 ? { kind: 'truncate', afterBytes: 20_000 } : { kind: 'replaceBody', body: (real) => Buffer.from(real.map((b) => b ^ 0xff)) }) : undefined;
+    expect(await codeOf(client().getBlob(repo, layer()))).toBe('DIGEST_MISMATCH');
+    // Without retries there is no resume.
+    n = 0;
+    proxy.fault = (r) => (isBlob(layer().digest)(r) && n++ === 0 ? { kind: 'truncate', afterBytes: 20_000 } : undefined);
+    expect(await codeOf(client({ retries: 0 }).getBlob(repo, layer()))).toBe('BLOB_TRUNCATED');
+  });
+
   it('a Content-Length shorter than the blob is BLOB_TRUNCATED; longer is caught too', async () => {
     proxy.fault = (r) => (isBlob(layer().digest)(r) ? { kind: 'lieContentLength', contentLength: 100 } : undefined);
     expect(await codeOf(client().getBlob(repo, layer()))).toBe('BLOB_TRUNCATED');

@@ -431,34 +431,78 @@ export class RegistryClient {
     if (desc.size !== undefined && options.maxBytes !== undefined && desc.size > options.maxBytes) {
       throw new ProvenantError('BLOB_TOO_LARGE', `${what} declares ${desc.size} bytes, over the ${options.maxBytes} byte limit`);
     }
-    const res = await this.request({ method: 'GET', repo, path: `blobs/${desc.digest}`, scope: 'pull', idempotent: true, what });
+    let res = await this.request({ method: 'GET', repo, path: `blobs/${desc.digest}`, scope: 'pull', idempotent: true, what });
     await this.expect(res, [200], what, 'BLOB_UNKNOWN');
-    const declared = responseHeader(res.headers, 'content-length');
-    if (declared !== undefined && Number(declared) > limit) {
-      res.body.destroy();
-      throw new ProvenantError('BLOB_TOO_LARGE', `${what}: the registry sends ${declared} bytes, more than the ${limit} expected`, { details: { limit, declared: Number(declared) } });
-    }
+    this.checkDeclaredLength(res, 0, limit, what);
     const check = new DigestCheck({ digest: desc.digest, what });
+    const maxResumes = this.options.retries ?? 3;
     let size = 0;
+    let resumes = 0;
+    // Bytes to drop at the start of a resumed response that ignored Range and began again at 0.
+    let skip = 0;
     try {
-      for await (const chunk of res.body as AsyncIterable<Buffer>) {
-        size += chunk.length;
-        if (size > limit) {
-          throw new ProvenantError('BLOB_TOO_LARGE', `${what} is larger than the ${limit} bytes ${desc.size !== undefined ? 'its descriptor declares' : 'allowed'}`, { details: { limit } });
+      for (;;) {
+        const body = (res.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+        let failure: ProvenantError | undefined;
+        for (;;) {
+          let step: IteratorResult<Buffer>;
+          try {
+            step = await body.next();
+          } catch (err) {
+            res.body.destroy();
+            failure = bodyError(err, what, 'BLOB_TRUNCATED');
+            break;
+          }
+          if (step.done) break;
+          let chunk = step.value;
+          if (skip > 0) {
+            const drop = Math.min(skip, chunk.length);
+            chunk = chunk.subarray(drop);
+            skip -= drop;
+            if (chunk.length === 0) continue;
+          }
+          size += chunk.length;
+          if (size > limit) {
+            throw new ProvenantError('BLOB_TOO_LARGE', `${what} is larger than the ${limit} bytes ${desc.size !== undefined ? 'its descriptor declares' : 'allowed'}`, { details: { limit } });
+          }
+          check.update(chunk);
+          yield chunk;
         }
-        check.update(chunk);
-        yield chunk;
+        const short = desc.size !== undefined && size < desc.size;
+        if (failure === undefined && !short) break;
+        const resumable = failure === undefined || failure.code === 'BLOB_TRUNCATED' || failure.code === 'TIMEOUT';
+        const fallback =
+          failure ?? new ProvenantError('BLOB_TRUNCATED', `${what} ended after ${size} of ${desc.size ?? '?'} bytes`, { details: { size, expected: desc.size } });
+        if (!resumable || resumes >= maxResumes) throw fallback;
+        resumes++;
+        // GET is safe to repeat: continue where the connection broke, hashing on from the same state.
+        const next = await this.request({ method: 'GET', repo, path: `blobs/${desc.digest}`, headers: { range: `bytes=${size}-` }, scope: 'pull', idempotent: true, what });
+        if (next.status === 206 && contentRangeStart(next) === size) {
+          skip = 0;
+          this.checkDeclaredLength(next, size, limit, what);
+        } else if (next.status === 200) {
+          skip = size;
+          this.checkDeclaredLength(next, 0, limit, what);
+        } else {
+          discard(next);
+          throw fallback;
+        }
+        res = next;
       }
-    } catch (err) {
-      res.body.destroy();
-      throw bodyError(err, what, 'BLOB_TRUNCATED');
     } finally {
       if (!res.body.readableEnded) res.body.destroy();
     }
-    if (desc.size !== undefined && size < desc.size) {
-      throw new ProvenantError('BLOB_TRUNCATED', `${what} ended after ${size} of ${desc.size} bytes`, { details: { size, expected: desc.size } });
-    }
     check.finish();
+  }
+
+  private checkDeclaredLength(res: HttpResponse, offset: number, limit: number, what: string): void {
+    const declared = responseHeader(res.headers, 'content-length');
+    if (declared !== undefined && offset + Number(declared) > limit) {
+      res.body.destroy();
+      throw new ProvenantError('BLOB_TOO_LARGE', `${what}: the registry sends ${offset + Number(declared)} bytes, more than the ${limit} expected`, {
+        details: { limit, declared: offset + Number(declared) },
+      });
+    }
   }
 
   /** A whole blob in memory, digest-verified; for configs and other small blobs. */
@@ -690,6 +734,12 @@ export class RegistryClient {
       openBlob: (desc) => this.openBlob(repo, desc, { maxBytes: Number.MAX_SAFE_INTEGER }),
     };
   }
+}
+
+/** The first byte position of a 206 answer's `Content-Range: bytes START-END/TOTAL`. */
+function contentRangeStart(res: HttpResponse): number | undefined {
+  const m = /^bytes (\d+)-\d+\/(?:\d+|\*)$/.exec(responseHeader(res.headers, 'content-range') ?? '');
+  return m ? Number(m[1]) : undefined;
 }
 
 /** The `rel="next"` target of a Link header, resolved against the request URL. */

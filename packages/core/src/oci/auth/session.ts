@@ -44,6 +44,7 @@ function basicHeader(username: string, password: string): string {
 export class AuthSession {
   private readonly states = new Map<string, RegistryAuthState>();
   private readonly tokens = new Map<string, CachedToken>();
+  private readonly inflight = new Map<string, Promise<string>>();
   private readonly now: () => number;
 
   constructor(
@@ -122,10 +123,20 @@ export class AuthSession {
     return this.states.get(registry)?.challenge !== undefined;
   }
 
-  private async fetchToken(registry: string, challenge: AuthChallenge, scopes: string[]): Promise<string> {
+  private fetchToken(registry: string, challenge: AuthChallenge, scopes: string[]): Promise<string> {
     const key = this.tokenKey(registry, challenge, scopes);
     const cached = this.tokens.get(key);
-    if (cached && cached.expiresAt > this.now()) return cached.header;
+    if (cached && cached.expiresAt > this.now()) return Promise.resolve(cached.header);
+    // Parallel requests (blob copies) share one token request per scope.
+    let pending = this.inflight.get(key);
+    if (!pending) {
+      pending = this.requestToken(registry, challenge, scopes, key).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async requestToken(registry: string, challenge: AuthChallenge, scopes: string[], key: string): Promise<string> {
     const creds = await this.credentials(registry);
     if (creds?.kind === 'registryToken') return `Bearer ${creds.token}`;
     let realm: URL;
