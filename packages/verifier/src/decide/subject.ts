@@ -1,4 +1,5 @@
 import { ProvenantError } from '@provenant/core/errors';
+import { parseReference } from '@provenant/core/oci';
 
 /** What is being decided on: always pinned by digest; the ref or URI is what policies match. */
 export type Subject =
@@ -12,20 +13,13 @@ export function checkSubject(subject: Subject): void {
 }
 
 /**
- * The name an image policy glob matches: `registry/repository`, without tag or digest, with Docker Hub
- * names normalized (`alpine` → `docker.io/library/alpine`) so a policy cannot be sidestepped by spelling.
+ * The name an image policy glob matches: `registry/repository`, without tag or digest, normalized by
+ * core/oci's reference parser (`alpine` → `docker.io/library/alpine`), so a policy cannot be sidestepped
+ * by spelling.
  */
 export function imageName(ref: string): string {
-  let rest = ref;
-  const at = rest.indexOf('@');
-  if (at >= 0) rest = rest.slice(0, at);
-  const slash = rest.lastIndexOf('/');
-  const colon = rest.lastIndexOf(':');
-  if (colon > slash) rest = rest.slice(0, colon);
-  const first = rest.split('/')[0] ?? '';
-  const hasRegistry = rest.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
-  if (hasRegistry) return first === 'index.docker.io' ? `docker.io${rest.slice(first.length)}` : rest;
-  return rest.includes('/') ? `docker.io/${rest}` : `docker.io/library/${rest}`;
+  const r = parseReference(ref);
+  return `${r.registry}/${r.repository}`;
 }
 
 /** The string a subject is matched and reported by. */
