@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { bundleFromJSON } from '@sigstore/bundle';
+import { FulcioSigner, MessageSignatureBundleBuilder, RekorWitness, TSAWitness } from '@sigstore/sign';
 import { PublicKeyDetails, TrustedRoot } from '@sigstore/protobuf-specs';
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import { ProvenantError } from '@provenant/core/errors';
@@ -148,6 +149,14 @@ describe('keyless bundles', () => {
     verifier.verify(toSignedEntity(bundleFromJSON(dsse)), policy);
     expect(() => verifier.verify(toSignedEntity(bundleFromJSON(blob), Buffer.from('other')), policy)).toThrow();
     expect(() => verifier.verify(toSignedEntity(bundleFromJSON(blob), artifact), { ...policy, subjectAlternativeName: 'https://github.com/someone-else' })).toThrow();
+  });
+
+  it("@sigstore/sign's own clients sign against the same servers, and @sigstore/verify accepts their bundle", async () => {
+    // The reference client speaking to our loopback services shows they speak the real protocols.
+    const witnesses = [new RekorWitness({ rekorBaseURL: sigstore.rekorURL }), new TSAWitness({ tsaBaseURL: sigstore.tsaURL })];
+    const signer = new FulcioSigner({ fulcioBaseURL: sigstore.fulcioURL, identityProvider: { getToken: async () => sigstore.identityToken } });
+    const bundle = await new MessageSignatureBundleBuilder({ signer, witnesses }).create({ data: artifact });
+    new Verifier(trust()).verify(toSignedEntity(bundle, artifact), policy);
   });
 
   it('openssl verifies the keyless signature with the key from the Fulcio certificate', async () => {

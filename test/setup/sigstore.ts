@@ -1,5 +1,6 @@
 // Real part: a private Sigstore — Fulcio (with a CT log), Rekor and a TSA from @sigstore/mock — served over
-// loopback HTTP by node:http, so @sigstore/sign's real clients speak the real protocols to it. Also writes a
+// loopback HTTP by node:http, so real clients (provenant's, and @sigstore/sign's in test/interop) speak the real
+// protocols to it. Also writes a
 // TrustedRoot JSON naming these CAs and logs, so bundles signed here verify offline.
 import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';

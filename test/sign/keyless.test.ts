@@ -7,7 +7,7 @@ import { loadTrustedRoot, verifyBundle } from '@provenant/core/verify';
 import { createServer } from 'node:http';
 
 // Keyless signing against Fulcio, Rekor and a TSA from @sigstore/mock served over loopback HTTP
-// (test/setup/sigstore.ts): the real @sigstore/sign clients talk to real servers.
+// (test/setup/sigstore.ts): provenant's HTTP clients talk to real servers.
 const sigstore = inject('sigstore');
 
 async function trust() {

@@ -11,7 +11,7 @@ export interface Signature {
 }
 
 /**
- * Signs bytes. The same shape as @sigstore/sign's Signer, so ours and its FulcioSigner are interchangeable.
+ * Signs bytes. The same shape as @sigstore/sign's Signer (plus options), so its bundle builders accept ours.
  * `kind` says whether bundles get a public-key hint or a certificate.
  */
 export interface Signer {
