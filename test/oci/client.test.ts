@@ -4,10 +4,12 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { ProvenantError } from '@provenant/core/errors';
-import { copyImage, listFallbackReferrers, parseReference, referrersFallbackTag, RegistryClient, staticCredentials, type RepositoryRef } from '@provenant/core/oci';
+import { copyImage, listFallbackReferrers, parseReference, referrersFallbackTag, RegistryClient, removeFromReferrersFallback, staticCredentials, type RepositoryRef } from '@provenant/core/oci';
 import { makeImage, makeReferrer, OCI_INDEX, OCI_MANIFEST, sha256, type TestImage } from './fixtures.js';
 
 const regs = inject('ociRegistries');
+const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
+const DOCKER_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
 const host = regs.plain.host;
 const client = new RegistryClient({ credentials: staticCredentials({}), retries: 1, retryBaseDelayMs: 10 });
 afterAll(() => client.close());
@@ -155,6 +157,38 @@ describe('manifests and blobs', () => {
     expect(got.parsed.kind).toBe('index');
     expect(got.mediaType).toBe(OCI_INDEX);
     expect(got.digest).toBe(sha256(index));
+    // The registry answers 404 when Accept leaves out the stored type (why we always send all four).
+    expect(await codeOf(client.getManifest({ ...r, tag: 'multi', digest: undefined }, { accept: [OCI_MANIFEST] }))).toBe('MANIFEST_UNKNOWN');
+  });
+});
+
+describe('Docker schema2 media types', () => {
+  it('pushes and reads a Docker manifest and manifest list; Accept matters to the registry', async () => {
+    const r = repo('docker');
+    const img = makeImage();
+    await client.pushBlob(r, img.config);
+    await client.pushBlob(r, img.layers[0]!);
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: DOCKER_MANIFEST,
+        config: { mediaType: 'application/vnd.docker.container.image.v1+json', digest: sha256(img.config), size: img.config.length },
+        layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', digest: sha256(img.layers[0]!), size: img.layers[0]!.length }],
+      }),
+    );
+    await client.putManifest({ ...r, tag: 'm', digest: undefined }, manifest);
+    const list = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: DOCKER_LIST,
+        manifests: [{ mediaType: DOCKER_MANIFEST, digest: sha256(manifest), size: manifest.length, platform: { os: 'linux', architecture: 'amd64' } }],
+      }),
+    );
+    await client.putManifest({ ...r, tag: 'list', digest: undefined }, list);
+    const got = await client.getManifest({ ...r, tag: 'list', digest: undefined });
+    expect(got.mediaType).toBe(DOCKER_LIST);
+    expect(got.parsed.kind).toBe('index');
+    expect((await client.getManifest({ ...r, tag: 'm', digest: undefined })).mediaType).toBe(DOCKER_MANIFEST);
   });
 });
 
@@ -184,6 +218,31 @@ describe('referrers (the registry has no referrers API: tag schema fallback)', (
     await client.putManifest({ ...r, tag: undefined, digest: sig.digest }, sig.manifest);
     expect(await listFallbackReferrers(client, r, img.digest)).toHaveLength(2);
     expect(await client.listReferrers(r, sha256(Buffer.from('no subject')))).toEqual([]);
+  });
+
+  it('removes entries, and refuses to overwrite a fallback tag that holds an image', async () => {
+    const r = repo('referrers-remove');
+    const img = makeImage();
+    await pushImage(r, img, 'v1');
+    const subject = { digest: img.digest, size: img.manifest.length };
+    const ref = makeReferrer(subject, 'application/vnd.example.sig', Buffer.from('s'));
+    await client.pushBlob(r, ref.empty);
+    await client.pushBlob(r, ref.blob);
+    await client.putManifest({ ...r, tag: undefined, digest: ref.digest }, ref.manifest);
+    expect(await client.listReferrers(r, img.digest)).toHaveLength(1);
+    await removeFromReferrersFallback(client, r, img.digest, ref.digest);
+    expect(await client.listReferrers(r, img.digest)).toEqual([]);
+
+    const other = makeImage();
+    await pushImage(r, other);
+    const occupied = makeImage();
+    await pushImage(r, occupied, referrersFallbackTag(other.digest));
+    const ref2 = makeReferrer({ digest: other.digest, size: other.manifest.length }, 'application/vnd.example.sig', Buffer.from('t'));
+    await client.pushBlob(r, ref2.blob);
+    expect(await codeOf(client.putManifest({ ...r, tag: undefined, digest: ref2.digest }, ref2.manifest))).toBe('MANIFEST_INVALID');
+    expect(await codeOf(client.listReferrers(r, other.digest))).toBe('MANIFEST_INVALID');
+    // Without fallback updates the push itself succeeds.
+    expect((await client.putManifest({ ...r, tag: undefined, digest: ref2.digest }, ref2.manifest, { updateReferrersFallback: false })).referrers).toBe('none');
   });
 
   it('concurrent writers to one fallback index all end up listed', async () => {
