@@ -6,6 +6,8 @@ import type { CommandModule } from './types.js';
 interface PipelineArgs {
   dir?: string;
   out: string;
+  image?: string;
+  authfile?: string;
 }
 
 const mod: CommandModule<PipelineArgs> = {
@@ -14,7 +16,9 @@ const mod: CommandModule<PipelineArgs> = {
   builder: (y) =>
     y
       .positional('dir', { type: 'string', describe: 'project directory (default: the embedded sample in fixtures/sample-app)' })
-      .option('out', { type: 'string', default: './evidence', describe: 'evidence directory to write (replaced atomically)' }) as never,
+      .option('out', { type: 'string', default: './evidence', describe: 'evidence directory to write (replaced atomically)' })
+      .option('image', { type: 'string', describe: 'also sign and attest this image in its registry (a tag is resolved to its digest once)' })
+      .option('authfile', { type: 'string', describe: 'docker-format auth file for --image' }) as never,
   handler: async (args, io) => {
     // yargs keeps extra positionals in `_` (after the command name) instead of rejecting them.
     const extra = ((args as { _?: unknown[] })._ ?? []).slice(1);
@@ -26,7 +30,11 @@ const mod: CommandModule<PipelineArgs> = {
     ]);
     const projectDir = args.dir ?? sampleAppDir();
     const log = args.quiet ? undefined : (m: string) => io.err(`provenant: ${m}\n`);
-    const { outDir, index } = await runPipeline({ projectDir, outDir: args.out, stages: PIPELINE_STAGES, ...(log ? { log } : {}) });
+    // --image adds the registry stage (packages/cli/src/pipeline/stages/image.ts) before verification.
+    const { imageStage } = await import('../pipeline/stages/image.js');
+    const { withImageStage } = await import('../pipeline/stages/verification.js');
+    const stages = args.image ? withImageStage(PIPELINE_STAGES, imageStage(args.image, args.authfile ? { authFile: args.authfile } : {})) : PIPELINE_STAGES;
+    const { outDir, index } = await runPipeline({ projectDir, outDir: args.out, stages, ...(log ? { log } : {}) });
     io.out(args.json ? JSON.stringify(index, null, 2) + '\n' : summary(outDir, index));
     return EXIT.OK;
   },

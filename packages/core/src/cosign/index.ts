@@ -16,3 +16,5 @@ export {
 export { legacyLayerToBundle, type LegacyLayer } from './legacy.js';
 export { readCosignLayout } from './layout.js';
 export { verifyImageBundle, verifySimpleSigning, type ImageSignerPolicy, type VerifiedImageBundle } from './verify.js';
+export { COSIGN_SIGN_PREDICATE_TYPE, attestImage, readImageSignatures, resolveImage, signImage, type AttachResult, type ImageSignatures, type StorageFormat } from './registry.js';
+export { verifyImage, type VerifiedImage } from './image-verify.js';

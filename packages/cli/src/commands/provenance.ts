@@ -1,0 +1,63 @@
+import type { Argv } from 'yargs';
+import { ProvenantError } from '@provenant/core/errors';
+import { EXIT, reportError, type CliIO, type ExitCode, type GlobalArgs } from '../io.js';
+import { resolveSigning, writeFileAtomic } from './sign.js';
+import type { CommandModule } from './types.js';
+
+interface Args {
+  subject: string[];
+  checksums?: string | undefined;
+  builderId?: string | undefined;
+  output?: string | undefined;
+  sign: boolean;
+  key?: string | undefined;
+  passwordFile?: string | undefined;
+  rekorUrl?: string | undefined;
+  tsaUrl?: string | undefined;
+}
+
+const mod: CommandModule<Args> = {
+  command: 'provenance [subject..]',
+  describe: 'SLSA v1 provenance for files, globs, a checksums file or image digests (GitHub Actions, GitLab CI, or --builder-id)',
+  builder: (y: Argv<GlobalArgs>) =>
+    y
+      .positional('subject', { type: 'string', array: true, default: [], describe: 'files, globs, or images as repo@sha256:<hex>' })
+      .option('checksums', { type: 'string', describe: 'sha256sum-format file listing subjects' })
+      .option('builder-id', { type: 'string', describe: 'builder id (required outside GitHub Actions and GitLab CI)' })
+      .option('output', { type: 'string', describe: 'write the statement (or with --sign the Sigstore bundle) here; default stdout' })
+      .option('sign', { type: 'boolean', default: false, describe: 'sign the statement into a DSSE Sigstore bundle' })
+      .option('key', { type: 'string', describe: 'private key for --sign (else keyless)' })
+      .option('password-file', { type: 'string' })
+      .option('rekor-url', { type: 'string' })
+      .option('tsa-url', { type: 'string' }) as unknown as Argv<GlobalArgs & Args>,
+  handler: async (args, io: CliIO): Promise<ExitCode> => {
+    try {
+      const slsa = await import('@provenant/core/slsa');
+      const subjects = [];
+      const files: string[] = [];
+      for (const s of args.subject) {
+        if (slsa.isImageDigestRef(s)) subjects.push(slsa.subjectFromImageDigest(s));
+        else files.push(s);
+      }
+      if (files.length) subjects.push(...(await slsa.subjectsFromFiles(files)));
+      if (args.checksums) subjects.push(...(await slsa.subjectsFromChecksumsFile(args.checksums)));
+      if (subjects.length === 0) throw new ProvenantError('USAGE', 'name at least one subject (file, glob, repo@sha256:<hex>) or --checksums FILE');
+      const started = new Date();
+      const context = slsa.detectBuildContext(process.env, { ...(args.builderId ? { builderId: args.builderId } : {}) });
+      const statement = slsa.buildProvenance({ subjects, context, startedOn: started, finishedOn: new Date() });
+      let out = JSON.stringify(statement, null, 2) + '\n';
+      if (args.sign) {
+        const { signStatement } = await import('@provenant/core/sign');
+        const signing = await resolveSigning({ key: args.key, passwordFile: args.passwordFile, rekorUrl: args.rekorUrl, tsaUrl: args.tsaUrl, bundle: args.output ?? '-' });
+        out = JSON.stringify(await signStatement(statement, signing.signer, signing.options)) + '\n';
+      }
+      if (args.output) await writeFileAtomic(args.output, out);
+      else io.out(out);
+      if (!args.quiet) io.err(`provenance: ${subjects.length} subject(s), builder ${context.builderId} (${context.platform})${args.output ? ` -> ${args.output}` : ''}\n`);
+      return EXIT.OK;
+    } catch (err) {
+      return reportError(io, err, args.json);
+    }
+  },
+};
+export const { command, describe, builder, handler } = mod;

@@ -1,0 +1,110 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import type { Argv } from 'yargs';
+import { ProvenantError, type ProvenantErrorCode } from '@provenant/core/errors';
+import { EXIT, reportError, type CliIO, type ExitCode, type GlobalArgs } from '../io.js';
+import { readSmallFile } from './sign.js';
+import type { CommandModule } from './types.js';
+
+interface Args {
+  artifact: string[];
+  provenancePath: string;
+  sourceUri: string;
+  sourceBranch?: string | undefined;
+  sourceTag?: string | undefined;
+  sourceVersionedTag?: string | undefined;
+  builderId?: string | undefined;
+  trustedRoot?: string | undefined;
+  artifactDigest?: string | undefined;
+  buildWorkflowInput?: string[] | undefined;
+  githubAttestation: boolean;
+}
+
+// Codes meaning "the inputs could not be used" (exit 1/2) rather than "verification denied" (exit 3).
+export const INPUT_ERRORS: ReadonlySet<ProvenantErrorCode> = new Set<ProvenantErrorCode>(['USAGE', 'INVALID_ARGUMENT', 'FILE_NOT_FOUND', 'FILE_UNREADABLE', 'FILE_TOO_LARGE', 'IO_ERROR', 'TRUSTED_ROOT_INVALID', 'KEY_INVALID', 'INTERNAL', 'REGISTRY_UNREACHABLE', 'REFERENCE_INVALID']);
+
+/** Denials exit 3 with their code; unusable inputs exit 1/2. */
+export function reportDenial(io: CliIO, err: unknown, json: boolean): ExitCode {
+  if (err instanceof ProvenantError && !INPUT_ERRORS.has(err.code)) {
+    if (json) io.out(JSON.stringify({ ok: false, error: err.toJSON() }) + '\n');
+    io.err(`provenant: verification FAILED [${err.code}]: ${err.message}\n`);
+    return EXIT.DENIED;
+  }
+  return reportError(io, err, json);
+}
+
+export async function loadTrustFromArgs(path: string | undefined): Promise<import('@provenant/core/verify').TrustMaterial> {
+  const p = path ?? process.env.PROVENANT_TRUSTED_ROOT;
+  if (!p) throw new ProvenantError('USAGE', 'pass --trusted-root FILE (or set PROVENANT_TRUSTED_ROOT): provenant never fetches trust material');
+  const { loadTrustedRoot } = await import('@provenant/core/verify');
+  let json: unknown;
+  try {
+    json = JSON.parse((await readSmallFile(p, 'trusted root')).toString('utf8'));
+  } catch (err) {
+    if (err instanceof ProvenantError) throw err;
+    throw new ProvenantError('TRUSTED_ROOT_INVALID', `trusted root ${p} is not JSON`, { cause: err });
+  }
+  return loadTrustedRoot(json);
+}
+
+async function sha256File(path: string): Promise<string> {
+  const h = createHash('sha256');
+  try {
+    for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  } catch (cause) {
+    throw new ProvenantError('FILE_NOT_FOUND', `cannot read artifact ${path}`, { cause });
+  }
+  return h.digest('hex');
+}
+
+const mod: CommandModule<Args> = {
+  command: 'verify-artifact [artifact..]',
+  describe: 'verify SLSA provenance for artifacts with slsa-verifier semantics (builder, source, branch, tag)',
+  builder: (y: Argv<GlobalArgs>) =>
+    y
+      .positional('artifact', { type: 'string', array: true, default: [] })
+      .option('provenance-path', { type: 'string', demandOption: true, describe: 'Sigstore bundle (or legacy .intoto.jsonl) with the provenance' })
+      .option('source-uri', { type: 'string', demandOption: true, describe: 'github.com/org/repo' })
+      .option('source-branch', { type: 'string' })
+      .option('source-tag', { type: 'string' })
+      .option('source-versioned-tag', { type: 'string', describe: 'semver prefix: v1, v1.2 or v1.2.3' })
+      .option('builder-id', { type: 'string', describe: 'expected builder (with or without @vX.Y.Z / @refs/tags/vX.Y.Z)' })
+      .option('build-workflow-input', { type: 'string', array: true, describe: 'key=value the workflow_dispatch inputs must hold' })
+      .option('trusted-root', { type: 'string', describe: 'Sigstore TrustedRoot JSON (or PROVENANT_TRUSTED_ROOT)' })
+      .option('artifact-digest', { type: 'string', describe: 'sha256:<hex> instead of an artifact file' })
+      .option('github-attestation', { type: 'boolean', default: false, describe: 'a GitHub artifact attestation (no default trusted builders; --builder-id required)' }) as unknown as Argv<GlobalArgs & Args>,
+  handler: async (args, io: CliIO): Promise<ExitCode> => {
+    try {
+      const digests = [...(args.artifactDigest ? [args.artifactDigest] : []), ...(await Promise.all(args.artifact.map(sha256File)))];
+      if (digests.length === 0) throw new ProvenantError('USAGE', 'name an artifact file or pass --artifact-digest sha256:<hex>');
+      const inputs: Record<string, string> = {};
+      for (const kv of args.buildWorkflowInput ?? []) {
+        const i = kv.indexOf('=');
+        if (i < 1) throw new ProvenantError('USAGE', `--build-workflow-input ${kv} is not key=value`);
+        inputs[kv.slice(0, i)] = kv.slice(i + 1);
+      }
+      const trust = await loadTrustFromArgs(args.trustedRoot);
+      const provenance = await readSmallFile(args.provenancePath, 'provenance');
+      const { verifyArtifactProvenance } = await import('@provenant/core/slsa');
+      const results = digests.map((artifactDigest) =>
+        verifyArtifactProvenance(provenance, trust, {
+          artifactDigest,
+          sourceUri: args.sourceUri,
+          sourceBranch: args.sourceBranch,
+          sourceTag: args.sourceTag,
+          sourceVersionedTag: args.sourceVersionedTag,
+          builderId: args.builderId,
+          workflowInputs: inputs,
+          mode: args.githubAttestation ? 'github-attestation' : 'artifact',
+        }),
+      );
+      const r = results[0]!;
+      if (args.json) io.out(JSON.stringify({ ok: true, builderId: r.builderId, sourceCommit: r.sourceCommit, artifacts: digests }) + '\n');
+      if (!args.quiet) io.err(`PASSED: verified SLSA provenance for ${digests.length} artifact(s), builder ${r.builderId} at commit ${r.sourceCommit}\n`);
+      return EXIT.OK;
+    } catch (err) {
+      return reportDenial(io, err, args.json);
+    }
+  },
+};
+export const { command, describe, builder, handler } = mod;
