@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseStatement } from '@provenant/core/intoto';
 import { trustMaterialFromKeys, verifyBundle } from '@provenant/core/verify';
 import { main } from '@provenant/cli';
+import { vectorsDir } from '../vectors.js';
 import { attestationBundle, makeKey, sha256, signatureBundle, statement, tempDir, writeFile } from './helpers.js';
 
 const key = makeKey();
@@ -113,5 +114,36 @@ describe('provenant verify --policy (files, offline)', () => {
     expect(await main(['verify', s.artifact, '--policy', s.policy, ...s.evidence, '--vsa', join(s.dir, 'x.json')], o)).toBe(2);
     expect(existsSync(join(s.dir, 'x.json'))).toBe(false);
     expect(readdirSync(s.dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('keyless: --trusted-root for authorities that name none, --bundle as evidence (vector bundle)', async () => {
+    const dir = tempDir();
+    const assets = join(vectorsDir(), 'sigstore-conformance/test/assets/bundle-verify');
+    const root = join(vectorsDir(), 'sigstore-js/packages/tuf/seeds.decoded/tuf-repo-cdn.sigstore.dev/trusted_root.json');
+    const policy = (issuer: string) =>
+      writeFile(
+        dir,
+        'keyless.yaml',
+        `apiVersion: provenant.dev/v1
+kind: Policy
+metadata: { name: beacon }
+spec:
+  artifacts: ["**/a.txt"]
+  authorities:
+    - name: beacon
+      keyless:
+        subjectRegExp: "https://github\\\\.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.*"
+        issuer: ${issuer}
+`,
+      );
+    const args = (p: string) => ['verify', join(assets, 'a.txt'), '--policy', p, '--bundle', join(assets, 'happy-path-v0.3/bundle.sigstore.json'), '--trusted-root', root];
+    let o = io();
+    expect(await main(args(policy('https://token.actions.githubusercontent.com')), o), o.stdout + o.stderr).toBe(0);
+    o = io();
+    expect(await main(args(policy('https://accounts.example.test')), o)).toBe(3);
+    expect(o.stdout).toContain('ISSUER_MISMATCH');
+    // Without any trusted root a keyless authority cannot pass.
+    o = io();
+    expect(await main(args(policy('https://token.actions.githubusercontent.com')).slice(0, -2), o)).toBe(3);
   });
 });
