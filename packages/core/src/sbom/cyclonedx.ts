@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type * as Models from '@cyclonedx/cyclonedx-library/Models';
 import type * as EnumsT from '@cyclonedx/cyclonedx-library/Enums';
 import { ProvenantError } from '../errors.js';
@@ -31,16 +33,41 @@ interface CycloneDxLibrary {
 const require = createRequire(import.meta.url);
 let library: CycloneDxLibrary | undefined;
 
-// The library takes ~100 ms to load, so it is required on first use, and only the submodules needed.
+// The library is required on first use, and only the submodules needed (its Serialize entry alone costs ~100 ms).
 function cdx(): CycloneDxLibrary {
   library ??= {
     Enums: require('@cyclonedx/cyclonedx-library/Enums') as CycloneDxLibrary['Enums'],
     Models: require('@cyclonedx/cyclonedx-library/Models') as CycloneDxLibrary['Models'],
-    Serialize: require('@cyclonedx/cyclonedx-library/Serialize') as CycloneDxLibrary['Serialize'],
+    get Serialize(): CycloneDxLibrary['Serialize'] {
+      return require('@cyclonedx/cyclonedx-library/Serialize') as CycloneDxLibrary['Serialize'];
+    },
     Spec: require('@cyclonedx/cyclonedx-library/Spec') as CycloneDxLibrary['Spec'],
     SPDX: require('@cyclonedx/cyclonedx-library/SPDX') as CycloneDxLibrary['SPDX'],
   };
   return library;
+}
+
+interface JsonSerializerParts {
+  JsonSerializer: CycloneDxLibrary['Serialize']['JsonSerializer'];
+  Factory: CycloneDxLibrary['Serialize']['JSON']['Normalize']['Factory'];
+}
+
+/**
+ * The JSON serializer and normalizer only. The public `Serialize` entry also loads the whole XML side
+ * (~4x the cost), so the JSON path requires the library's own two modules when its layout has them,
+ * and falls back to the public entry otherwise.
+ */
+function jsonSerializerParts(): JsonSerializerParts {
+  const dist = join(dirname(require.resolve('@cyclonedx/cyclonedx-library/package.json')), 'dist.node', 'serialize');
+  const serializerFile = join(dist, 'jsonSerializer.js');
+  const normalizeFile = join(dist, 'json', 'normalize.js');
+  if (existsSync(serializerFile) && existsSync(normalizeFile)) {
+    const s = require(serializerFile) as { JsonSerializer?: JsonSerializerParts['JsonSerializer'] };
+    const n = require(normalizeFile) as { Factory?: JsonSerializerParts['Factory'] };
+    if (typeof s.JsonSerializer === 'function' && typeof n.Factory === 'function') return { JsonSerializer: s.JsonSerializer, Factory: n.Factory };
+  }
+  const { Serialize } = cdx();
+  return { JsonSerializer: Serialize.JsonSerializer, Factory: Serialize.JSON.Normalize.Factory };
 }
 
 type HashAlg = EnumsT.HashAlgorithm;
@@ -145,7 +172,7 @@ export function inventoryToBom(inv: Inventory, opts: CycloneDxOptions = {}): Mod
 
 /** Serializes an inventory as CycloneDX 1.5 or 1.6, JSON or XML, through the library's normalizers. */
 export function toCycloneDx(inv: Inventory, opts: CycloneDxOptions = {}): string {
-  const { Serialize, Spec } = cdx();
+  const { Spec } = cdx();
   const version = opts.specVersion ?? '1.6';
   const spec = version === '1.5' ? Spec.Spec1dot5 : version === '1.6' ? Spec.Spec1dot6 : undefined;
   if (!spec) throw new ProvenantError('SBOM_FORMAT_UNSUPPORTED', `CycloneDX spec version ${String(opts.specVersion)} is not supported (1.5, 1.6)`);
@@ -153,9 +180,11 @@ export function toCycloneDx(inv: Inventory, opts: CycloneDxOptions = {}): string
   const options = { sortLists: opts.reproducible === true, space: opts.space ?? 2 };
   try {
     if ((opts.format ?? 'json') === 'xml') {
+      const { Serialize } = cdx();
       return new Serialize.XmlSerializer(new Serialize.XML.Normalize.Factory(spec)).serialize(bom, options);
     }
-    return new Serialize.JsonSerializer(new Serialize.JSON.Normalize.Factory(spec)).serialize(bom, options);
+    const { JsonSerializer, Factory } = jsonSerializerParts();
+    return new JsonSerializer(new Factory(spec)).serialize(bom, options);
   } catch (err) {
     throw new ProvenantError('INTERNAL', `cannot serialize the CycloneDX ${spec.version} document`, { cause: err });
   }

@@ -20,7 +20,41 @@ export type { ImageSbomWriter, SbomDocumentOptions } from './target.js';
 // OS package databases (dpkg, apk, python, os-release): sbom/os, owned by the image-SBOM work.
 export * from './os/index.js';
 // Image SBOMs (squash + catalog of OCI layouts, docker-archives, registry images): sbom/image.
-export * from './image/index.js';
+// It pulls in core/oci (~3x the load time of everything else here), so it loads on first use and
+// `provenant sbom <project>` never pays for it. Types are free; the whole module is `loadImageSbom()`.
+export type {
+  CatalogImageOptions,
+  ImageTarget,
+  RegistryImageResolver,
+  SquashOptions,
+  FsNode,
+  ImageInventory,
+  ImageComponent,
+  ImageSubject,
+  ImageSbomOptions,
+} from './image/index.js';
+type ImageSbomModule = typeof import('./image/index.js');
+export function loadImageSbom(): Promise<ImageSbomModule> {
+  return import('./image/index.js');
+}
+export async function catalogImage(...args: Parameters<ImageSbomModule['catalogImage']>): ReturnType<ImageSbomModule['catalogImage']> {
+  return (await loadImageSbom()).catalogImage(...args);
+}
+export async function catalogImageInventories(...args: Parameters<ImageSbomModule['catalogImageInventories']>): ReturnType<ImageSbomModule['catalogImageInventories']> {
+  return (await loadImageSbom()).catalogImageInventories(...args);
+}
+export async function catalogResolvedImage(...args: Parameters<ImageSbomModule['catalogResolvedImage']>): ReturnType<ImageSbomModule['catalogResolvedImage']> {
+  return (await loadImageSbom()).catalogResolvedImage(...args);
+}
+export async function squashLayers(...args: Parameters<ImageSbomModule['squashLayers']>): ReturnType<ImageSbomModule['squashLayers']> {
+  return (await loadImageSbom()).squashLayers(...args);
+}
+export async function openImageTarget(...args: Parameters<ImageSbomModule['openImageTarget']>): ReturnType<ImageSbomModule['openImageTarget']> {
+  return (await loadImageSbom()).openImageTarget(...args);
+}
+export async function writeImageSbom(...args: Parameters<ImageSbomModule['writeImageSbom']>): ReturnType<ImageSbomModule['writeImageSbom']> {
+  return (await loadImageSbom()).writeImageSbom(...args);
+}
 // CycloneDX JSON schema validation (ajv loaded lazily on first call).
 export { validateCycloneDxJson, assertValidCycloneDxJson, CYCLONEDX_SCHEMA_VERSIONS } from './validate.js';
 export type { CycloneDxValidationResult, CycloneDxSchemaVersion } from './validate.js';

@@ -2,18 +2,20 @@ import { PackageURL } from 'packageurl-js';
 import { ProvenantError } from '../../errors.js';
 import type { HashAlgorithm, InventoryHash, InventoryPackage, PackageSourceKind } from '../inventory.js';
 
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const SRI_ALGORITHMS: Record<string, HashAlgorithm> = { sha1: 'SHA-1', sha256: 'SHA-256', sha384: 'SHA-384', sha512: 'SHA-512' };
 
 /** Subresource-integrity strings (`sha512-<base64> sha1-<base64>`) to hex hashes; unknown algorithms are skipped. */
 export function hashesFromIntegrity(integrity: unknown): InventoryHash[] {
   if (typeof integrity !== 'string') return [];
   const out: InventoryHash[] = [];
-  for (const token of integrity.trim().split(/\s+/u)) {
+  for (const token of integrity.split(' ')) {
     const dash = token.indexOf('-');
     if (dash < 1) continue;
     const alg = SRI_ALGORITHMS[token.slice(0, dash).toLowerCase()];
-    const b64 = token.slice(dash + 1).split('?')[0] ?? '';
-    if (!alg || !/^[A-Za-z0-9+/]+={0,2}$/u.test(b64)) continue;
+    const q = token.indexOf('?', dash);
+    const b64 = token.slice(dash + 1, q === -1 ? undefined : q);
+    if (!alg || !BASE64.test(b64)) continue;
     const hex = Buffer.from(b64, 'base64').toString('hex');
     if (hex.length > 0 && !out.some((h) => h.alg === alg)) out.push({ alg, content: hex });
   }
