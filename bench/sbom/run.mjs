@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+// `provenant sbom` on a real ~1,000-package npm project vs `cyclonedx-npm` on the same project, in one run,
+// plus `node -e 0` as the floor, and provenant on pnpm-lock.yaml / yarn.lock versions of the same tree.
+// Prints one JSON line: median wall times, speed ratio, provenant's peak RSS, purl-set equality.
+//   node bench/sbom/run.mjs [--runs 5] [--theirs-runs 3]
+// Builds the CLI if dist is missing and installs bench/sbom/project/node_modules (npm ci) if missing:
+// cyclonedx-npm reads the installed tree (through `npm ls`), provenant reads the lockfile.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '../..');
+const project = join(here, 'project');
+const pnpmProject = join(here, 'project-pnpm');
+const yarnProject = join(here, 'project-yarn');
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const RUNS = arg('--runs', 7);
+const THEIRS_RUNS = arg('--theirs-runs', 3);
+const log = (m) => process.stderr.write(`bench/sbom: ${m}\n`);
+
+const bin = join(repo, 'packages/cli/bin/provenant.js');
+if (!existsSync(join(repo, 'packages/cli/dist/commands/sbom.js')) || !existsSync(join(repo, 'packages/core/dist/sbom/index.js'))) {
+  log('building (npm run build)');
+  execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+if (!existsSync(join(project, 'node_modules'))) {
+  log('installing bench/sbom/project (npm ci --ignore-scripts)');
+  execFileSync('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: project, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+const cyclonedxNpm = join(repo, 'node_modules/.bin/cyclonedx-npm');
+if (!existsSync(cyclonedxNpm)) throw new Error('cyclonedx-npm is not installed: npm install at the repo root');
+
+const work = mkdtempSync(join(tmpdir(), 'provenant-bench-sbom-'));
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const ms = (x) => Math.round(x * 10) / 10;
+
+/** Runs a command once under /usr/bin/time: wall ms and peak RSS KiB. Throws on a nonzero exit. */
+function timed(cmd, args, cwd) {
+  const rssFile = join(work, 'rss');
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', '-o', rssFile, cmd, ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 << 20 });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${String(r.stderr).slice(-2000)}`);
+  return { wall, rssKiB: Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) };
+}
+
+const node = process.execPath;
+const oursOut = join(work, 'ours.cdx.json');
+const theirsOut = join(work, 'theirs.cdx.json');
+const commands = {
+  node0: () => timed(node, ['-e', '0'], repo),
+  ours: () => timed(node, [bin, 'sbom', project, '--output', oursOut], repo),
+  oursPnpm: () => timed(node, [bin, 'sbom', pnpmProject, '--output', join(work, 'pnpm.cdx.json')], repo),
+  oursYarn: () => timed(node, [bin, 'sbom', yarnProject, '--output', join(work, 'yarn.cdx.json')], repo),
+  theirs: () => timed(cyclonedxNpm, ['--ignore-npm-errors', '--output-format', 'JSON', '--output-file', theirsOut], project),
+};
+
+// Interleaved so machine load drifts hit every command alike; one warm-up run each first.
+const results = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
+for (const k of Object.keys(commands)) commands[k]();
+for (let i = 0; i < RUNS; i++) {
+  for (const k of Object.keys(commands)) {
+    if (k === 'theirs' && i >= THEIRS_RUNS) continue;
+    results[k].push(commands[k]());
+  }
+}
+const wall = (k) => median(results[k].map((r) => r.wall));
+
+/** Every purl in a CycloneDX document (nested components too), qualifiers and case normalized away. */
+function purls(file) {
+  const out = new Set();
+  const walk = (cs) => {
+    for (const c of cs ?? []) {
+      if (typeof c.purl === 'string') out.add(decodeURIComponent(c.purl.split('?')[0].split('#')[0]).toLowerCase());
+      walk(c.components);
+    }
+  };
+  walk(JSON.parse(readFileSync(file, 'utf8')).components);
+  return out;
+}
+const ours = purls(oursOut);
+const theirs = purls(theirsOut);
+const onlyOurs = [...ours].filter((p) => !theirs.has(p));
+const onlyTheirs = [...theirs].filter((p) => !ours.has(p));
+const lockPackages = Object.keys(JSON.parse(readFileSync(join(project, 'package-lock.json'), 'utf8')).packages).length - 1;
+const perSet = (file) => purls(file).size;
+
+const figures = {
+  bench: 'sbom',
+  project_lockfile_packages: lockPackages,
+  runs: RUNS,
+  theirs_runs: THEIRS_RUNS,
+  node_e0_ms: ms(wall('node0')),
+  provenant_ms: ms(wall('ours')),
+  cyclonedx_npm_ms: ms(wall('theirs')),
+  speedup_vs_cyclonedx_npm: Math.round((wall('theirs') / wall('ours')) * 10) / 10,
+  speedup_target: 20,
+  provenant_peak_rss_mib: Math.round((Math.max(...results.ours.map((r) => r.rssKiB)) / 1024) * 10) / 10,
+  rss_target_mib: 150,
+  cyclonedx_npm_peak_rss_mib: Math.round((Math.max(...results.theirs.map((r) => r.rssKiB)) / 1024) * 10) / 10,
+  purls_provenant: ours.size,
+  purls_cyclonedx_npm: theirs.size,
+  purl_sets_equal: onlyOurs.length === 0 && onlyTheirs.length === 0,
+  purls_only_provenant: onlyOurs.slice(0, 10),
+  purls_only_cyclonedx_npm: onlyTheirs.slice(0, 10),
+  pnpm_lock_ms: ms(wall('oursPnpm')),
+  pnpm_purls: perSet(join(work, 'pnpm.cdx.json')),
+  yarn_lock_ms: ms(wall('oursYarn')),
+  yarn_purls: perSet(join(work, 'yarn.cdx.json')),
+  pnpm_vs_node_e0: Math.round((wall('oursPnpm') / wall('node0')) * 100) / 100,
+  yarn_vs_node_e0: Math.round((wall('oursYarn') / wall('node0')) * 100) / 100,
+  package_lock_vs_node_e0: Math.round((wall('ours') / wall('node0')) * 100) / 100,
+  node: process.version,
+  cpus: cpus().length,
+  loadavg_1m: Math.round(loadavg()[0] * 100) / 100,
+};
+rmSync(work, { recursive: true, force: true });
+process.stdout.write(JSON.stringify(figures) + '\n');
