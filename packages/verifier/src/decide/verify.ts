@@ -54,11 +54,34 @@ function trustFor(authority: Exclude<CompiledAuthority, { kind: 'static' }>, fal
   return authority.kind === 'key' && authority.ignoreTlog ? EMPTY_TRUST : undefined;
 }
 
+// Warm decisions see the same evidence objects again: hash and parse their payloads once.
+const payloadHashes = new WeakMap<Uint8Array, string>();
+function payloadHash(payload: Uint8Array): string {
+  let h = payloadHashes.get(payload);
+  if (h === undefined) payloadHashes.set(payload, (h = createHash('sha256').update(payload).digest('hex')));
+  return h;
+}
+
+const signedDigests = new WeakMap<Uint8Array, string | ProvenantError>();
+/** The image digest a cosign simple-signing payload names (or why it names none). */
+function signedImageDigest(payload: Uint8Array): string | ProvenantError {
+  let d = signedDigests.get(payload);
+  if (d === undefined) {
+    try {
+      d = parseSimpleSigningPayload(Buffer.from(payload)).manifestDigest;
+    } catch (err) {
+      d = isProvenantError(err) ? err : new ProvenantError('IMAGE_SIGNATURE_INVALID', (err as Error).message);
+    }
+    signedDigests.set(payload, d);
+  }
+  return d;
+}
+
 function verifyCached(item: EvidenceBundle, subject: Subject, authority: Exclude<CompiledAuthority, { kind: 'static' }>, trust: TrustRef, cache: VerificationCache | undefined): Verified {
   const dsse = isDsseBundle(item.bundle);
   const artifact: ArtifactInput = item.payload ? { data: item.payload } : dsse ? null : { digest: subject.digest };
   // The payload is not inside the bundle bytes (a legacy cosign signature names no digest): key on its hash.
-  const artifactKey = item.payload ? `payload:${createHash('sha256').update(item.payload).digest('hex')}` : dsse ? 'dsse' : subject.digest;
+  const artifactKey = item.payload ? `payload:${payloadHash(item.payload)}` : dsse ? 'dsse' : subject.digest;
   const keyPart = authority.kind === 'key' ? `key:${authority.keyId}` : 'any';
   const cacheKey = `${item.digest}|${artifactKey}|${trust.id}|${keyPart}|${authority.ignoreTlog ? 'notlog' : 'tlog'}`;
   const hit = cache?.get(cacheKey);
@@ -125,12 +148,8 @@ function bindToSubject(item: EvidenceBundle, result: VerificationResult, subject
   }
   if (item.payload) {
     // A cosign simple-signing payload: the signed image digest is inside it.
-    let signed: string;
-    try {
-      signed = parseSimpleSigningPayload(Buffer.from(item.payload)).manifestDigest;
-    } catch (err) {
-      return { outcome: { ok: false, stage: 'binding', code: isProvenantError(err) ? err.code : 'IMAGE_SIGNATURE_INVALID', reason: (err as Error).message } };
-    }
+    const signed = signedImageDigest(item.payload);
+    if (signed instanceof ProvenantError) return { outcome: { ok: false, stage: 'binding', code: signed.code, reason: signed.message } };
     if (signed !== subject.digest) return { outcome: { ok: false, stage: 'binding', code: 'SUBJECT_MISMATCH', reason: `signature is for image ${signed}, not ${subject.digest}` } };
     return {};
   }
