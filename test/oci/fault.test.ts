@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { ProvenantError } from '@provenant/core/errors';
-import { RegistryClient, staticCredentials, type RegistryClientOptions, type RepositoryRef } from '@provenant/core/oci';
+import { copyImage, RegistryClient, staticCredentials, type RegistryClientOptions, type RepositoryRef } from '@provenant/core/oci';
 import { startFaultProxy, startTinyServer, type FaultProxy, type SeenRequest } from '../helpers/fault-proxy.js';
 import { makeImage, sha256, type TestImage } from './fixtures.js';
 
@@ -118,6 +118,10 @@ describe('retries', () => {
     proxy.fault = (r) => (isManifest(r) ? { kind: 'status', status: 403, body: JSON.stringify({ errors: [{ code: 'DENIED', message: 'no' }] }) } : undefined);
     expect(await codeOf(client().getManifest(v1()))).toBe('REGISTRY_DENIED');
     expect(count(isManifest)).toBe(1);
+    // Registry text reaches error messages without control characters (no terminal escapes).
+    proxy.fault = (r) => (isManifest(r) ? { kind: 'status', status: 403, body: JSON.stringify({ errors: [{ code: 'DENIED', message: 'no\u001b[31m red\r\nline' }] }) } : undefined);
+    const err = await client().getManifest(v1()).catch((e: unknown) => e as Error);
+    expect(err.message).not.toMatch(/[\u0000-\u001f]/);
     proxy.fault = (r) => (isManifest(r) ? { kind: 'status', status: 401, headers: { 'www-authenticate': 'Basic realm="x"' } } : undefined);
     expect(await codeOf(client().getManifest(v1()))).toBe('REGISTRY_UNAUTHORIZED');
     // With credentials, a registry that keeps answering 401 is asked once more, not forever.
@@ -230,6 +234,19 @@ describe('bodies that lie', () => {
     expect(await codeOf(client({ maxManifestBytes: 1000 }).getManifest(v1()))).toBe('MANIFEST_TOO_LARGE');
     proxy.fault = (r) => (isManifest(r) && r.method === 'GET' ? { kind: 'replaceBody', body: () => Buffer.from('{"schemaVersion":2,"layers":"x"}'), chunked: true, dropHeaders: ['docker-content-digest'] } : undefined);
     expect(await codeOf(client().getManifest(v1()))).toBe('MANIFEST_INVALID');
+  });
+});
+
+describe('copying from a hostile source', () => {
+  it('a corrupted source blob fails the copy with DIGEST_MISMATCH and never lands at the destination', async () => {
+    proxy.fault = (r) => (isBlob(layer().digest)(r) ? { kind: 'replaceBody', body: (real) => Buffer.from(real.map((b) => b ^ 1)) } : undefined);
+    const dst = new RegistryClient({ credentials: staticCredentials({}) });
+    clients.push(dst);
+    const target = `${regs.plain.host}/fault/copy-dst-${process.pid}:v1`;
+    expect(await codeOf(copyImage(client(), { ...repo, tag: 'v1', digest: undefined }, target, { destinationClient: dst }))).toBe('DIGEST_MISMATCH');
+    const dstRepo = { registry: regs.plain.host, repository: `fault/copy-dst-${process.pid}` };
+    expect(await dst.headBlob(dstRepo, layer().digest as `sha256:${string}`)).toBeUndefined();
+    expect(await dst.headManifest({ ...dstRepo, tag: 'v1', digest: undefined })).toBeUndefined();
   });
 });
 

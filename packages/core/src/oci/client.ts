@@ -113,6 +113,11 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
 
 const REGISTRY_ERROR_BODY = /"errors"\s*:/;
 
+/** Registry text goes into error messages and terminals: no control characters, one line. */
+function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]+/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
 async function describeErrorBody(res: HttpResponse): Promise<string> {
   try {
     const body = await readBody(res, ERROR_BODY_LIMIT, 'error body');
@@ -120,9 +125,9 @@ async function describeErrorBody(res: HttpResponse): Promise<string> {
     if (REGISTRY_ERROR_BODY.test(text)) {
       const json = JSON.parse(text) as { errors?: Array<{ code?: unknown; message?: unknown }> };
       const first = json.errors?.[0];
-      if (first) return `${String(first.code ?? '')}: ${String(first.message ?? '')}`.slice(0, 300);
+      if (first) return printable(`${String(first.code ?? '')}: ${String(first.message ?? '')}`.slice(0, 300));
     }
-    return text.slice(0, 200).replace(/\s+/g, ' ').trim();
+    return printable(text.slice(0, 200));
   } catch {
     return '';
   }
@@ -625,7 +630,7 @@ export class RegistryClient {
       await this.finishUpload(repo, location, digest, undefined, what);
       return;
     }
-    const body: RequestBody = Buffer.isBuffer(data) ? data : { stream: () => streamOf(data.open()), length: size };
+    const body: RequestBody = Buffer.isBuffer(data) ? data : { stream: () => streamOf(holdLastChunk(data.open())), length: size };
     await this.finishUpload(repo, location, digest, body, what);
   }
 
@@ -761,6 +766,19 @@ export function nextLink(res: HttpResponse): URL | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * Passes chunks on one step late, so the last one goes out only once the source has ended cleanly: a
+ * source that fails its digest check at the end never lets the registry receive a complete body.
+ */
+async function* holdLastChunk(source: Readable | AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+  let held: Buffer | undefined;
+  for await (const chunk of source as AsyncIterable<Uint8Array>) {
+    if (held) yield held;
+    held = toBuffer(chunk);
+  }
+  if (held) yield held;
 }
 
 function streamOf(source: Readable | AsyncIterable<Uint8Array>): Readable {

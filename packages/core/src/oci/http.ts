@@ -5,7 +5,7 @@ import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { ProvenantError, type ProvenantErrorCode } from '../errors.js';
 
 export interface TransportOptions {
@@ -160,9 +160,10 @@ export class HttpTransport {
       if (body === undefined) request.end();
       else if (Buffer.isBuffer(body)) request.end(body);
       else {
-        const stream = body.stream();
-        stream.on('error', (err) => fail(err instanceof ProvenantError ? err : new ProvenantError('IO_ERROR', `reading the upload body failed: ${err.message}`, { cause: err })));
-        stream.pipe(request);
+        // pipeline, not pipe: a failed request must also end the source (often another registry's response).
+        pipeline(body.stream(), request, (err) => {
+          if (err) fail(err instanceof ProvenantError ? err : new ProvenantError('IO_ERROR', `sending the upload body failed: ${err.message}`, { cause: err }));
+        });
       }
     });
   }
