@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,8 +125,11 @@ describe('keyless CLI against the loopback Sigstore', () => {
   const verifyArgs = ['--certificate-identity', sigstore.identity.subjectAlternativeName, '--certificate-oidc-issuer', sigstore.identity.issuer, '--trusted-root', sigstore.trustedRootPath];
 
   it('sign --identity-token: verify-bundle accepts the bundle', async () => {
-    const r = await run('sign', at('artifact.txt'), '--identity-token', sigstore.identityToken, ...services, '--bundle', at('k.sigstore.json'), '--json');
+    const r = await run('sign', at('artifact.txt'), '--identity-token', sigstore.identityToken, ...services, '--bundle', at('k.sigstore.json'), '--output-signature', at('k.sig'), '--output-certificate', at('k.crt'), '--json');
     expect(r.code).toBe(0);
+    const bundleJson = JSON.parse(readFileSync(at('k.sigstore.json'), 'utf8')) as { messageSignature: { signature: string }; verificationMaterial: { certificate: { rawBytes: string } } };
+    expect(readFileSync(at('k.sig'), 'utf8').trim()).toBe(bundleJson.messageSignature.signature);
+    expect(new X509Certificate(readFileSync(at('k.crt'))).raw.toString('base64')).toBe(bundleJson.verificationMaterial.certificate.rawBytes);
     expect(JSON.parse(r.stdout)).toMatchObject({ tlogEntries: 1, rfc3161Timestamps: 1 });
     const v = await run('verify-bundle', '--bundle', at('k.sigstore.json'), ...verifyArgs, at('artifact.txt'));
     expect(v.stderr).not.toMatch(/error/);

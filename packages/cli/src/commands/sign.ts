@@ -116,12 +116,18 @@ export async function writeBundleAndReport(bundle: SerializedBundle, out: string
 
 interface SignArgs extends SigningArgs {
   file: string;
+  outputSignature?: string | undefined;
+  outputCertificate?: string | undefined;
 }
 
 const mod: CommandModule<SignArgs> = {
   command: 'sign <file>',
   describe: 'sign a file into a Sigstore bundle (key or keyless)',
-  builder: (y) => signingOptions(y).positional('file', { type: 'string', demandOption: true, describe: 'the file to sign' }) as never,
+  builder: (y) =>
+    signingOptions(y)
+      .option('output-signature', { type: 'string', describe: 'also write the base64 signature here (as cosign sign-blob)' })
+      .option('output-certificate', { type: 'string', describe: 'keyless: also write the signing certificate (PEM) here' })
+      .positional('file', { type: 'string', demandOption: true, describe: 'the file to sign' }) as never,
   handler: async (args, io) => {
     const data = await readArtifactFile(args.file);
     const { signer, options, description } = await resolveSigning(args);
@@ -129,6 +135,13 @@ const mod: CommandModule<SignArgs> = {
     const { signBlob } = await import('@provenant/core/sign');
     const { createHash } = await import('node:crypto');
     const bundle = await signBlob(data, signer, options);
+    if (args.outputSignature !== undefined) await writeFileAtomic(args.outputSignature, `${bundle.messageSignature?.signature ?? ''}\n`);
+    const certificate = bundle.verificationMaterial.certificate?.rawBytes;
+    if (args.outputCertificate !== undefined) {
+      if (certificate === undefined) throw new ProvenantError('USAGE', '--output-certificate needs keyless signing (a key signature has no certificate)');
+      const lines = certificate.match(/.{1,64}/g) ?? [];
+      await writeFileAtomic(args.outputCertificate, `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`);
+    }
     return writeBundleAndReport(bundle, args.bundle, args, io, { artifact: args.file, digest: `sha256:${createHash('sha256').update(data).digest('hex')}` });
   },
 };
