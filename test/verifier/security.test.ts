@@ -120,6 +120,15 @@ describe('each rule alone fails -> deny', () => {
     expect((await decide(policy({ authorities: '    - name: break-glass\n      static: pass\n' }), { signatures: [], attestations: [] })).allowed).toBe(true);
   });
 
+  it('signature: a DSSE statement counts only when it is a cosign sign statement', async () => {
+    const sign = await attestationBundle(key, statement(digest, 'https://sigstore.dev/cosign/sign/v1', {}));
+    expect((await decide(policy(), await evidence({ signatures: [sign] }))).allowed).toBe(true);
+    const sbom = await attestationBundle(key, statement(digest, 'https://cyclonedx.org/bom', { bomFormat: 'CycloneDX' }));
+    const d = await decide(policy(), await evidence({ signatures: [sbom] }));
+    expect(d.allowed).toBe(false);
+    expect(failure(d)).toEqual({ check: 'signature', code: 'PREDICATE_TYPE_MISMATCH' });
+  });
+
   it('signature: none at all', async () => {
     const d = await decide(policy(), await evidence({ signatures: [] }));
     expect(d.allowed).toBe(false);

@@ -18,7 +18,8 @@ export { evidenceFromFiles, evidenceBundleFromBytes, sortEvidence, mergeEvidence
 export { buildVsa, resourceUri, keyStatementSigner, VSA_PREDICATE_TYPE, DEFAULT_VERIFIER_ID } from './vsa.js';
 export type { VsaStatement, VsaOptions, StatementSigner, KeyStatementSignerOptions } from './vsa.js';
 export { writeFileAtomic } from './io.js';
-export { registryEvidence, fetchImageEvidence, attachBundle, legacyTag, classify } from './registry/evidence.js';
+export { registryEvidence, fetchImageEvidence, attachBundle, legacyTag } from './registry/evidence.js';
+export { classify, COSIGN_SIGN_PREDICATE } from './decide/evidence.js';
 export type { RegistryEvidence, RegistryEvidenceOptions } from './registry/evidence.js';
 export { promote } from './promote.js';
 export type { PromoteOptions, PromotionResult } from './promote.js';

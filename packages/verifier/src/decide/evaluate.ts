@@ -1,7 +1,7 @@
 import type { ProvenantErrorCode } from '@provenant/core/errors';
 import type { TrustMaterial } from '@provenant/core/verify';
 import type { CompiledAttestation, CompiledAuthority, CompiledPolicy, PolicySet, TrustRef } from '../policy/compile.js';
-import type { Evidence, EvidenceBundle } from './evidence.js';
+import { COSIGN_SIGN_PREDICATE, type Evidence, type EvidenceBundle } from './evidence.js';
 import { checkSubject, subjectName, type Subject } from './subject.js';
 import { checkBundle, STAGE, type BundleOutcome, type VerificationCache } from './verify.js';
 
@@ -95,7 +95,11 @@ function signatureCheck(authority: Exclude<CompiledAuthority, { kind: 'static' }
   if (ctx.evidence.signatures.length === 0) return { check: 'signature', passed: false, code: 'IMAGE_SIGNATURE_MISSING', reason: 'no signatures found for the subject' };
   let best: { failure: Failed; item: EvidenceBundle } | undefined;
   for (const item of ctx.evidence.signatures) {
-    const outcome = checkBundle(item, ctx.subject, authority, ctx.trust, ctx.cache);
+    let outcome = checkBundle(item, ctx.subject, authority, ctx.trust, ctx.cache);
+    // A DSSE signature is a cosign "sign" statement; any other signed statement is an attestation, not a signature.
+    if (outcome.ok && outcome.statement && outcome.statement.predicateType !== COSIGN_SIGN_PREDICATE) {
+      outcome = { ok: false, stage: 'predicateType', code: 'PREDICATE_TYPE_MISMATCH', reason: `a DSSE signature must be a ${COSIGN_SIGN_PREDICATE} statement, not ${outcome.statement.predicateType}` };
+    }
     if (outcome.ok) {
       used.push(item);
       return { check: 'signature', passed: true, reason: `verified signature ${item.uri ?? item.digest}`, evidence: evidenceRef(item) };

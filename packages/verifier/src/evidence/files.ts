@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { ProvenantError, type ProvenantErrorCode } from '@provenant/core/errors';
-import { isDsseBundle, type Evidence, type EvidenceBundle } from '../decide/evidence.js';
+import { classify, type Evidence, type EvidenceBundle } from '../decide/evidence.js';
 
 const BUNDLE_LIMIT = 64 * 1024 * 1024;
 
@@ -30,10 +30,10 @@ export function evidenceBundleFromBytes(bytes: Uint8Array, uri: string, payload?
 }
 
 export function sortEvidence(items: readonly EvidenceBundle[]): Evidence {
-  return { signatures: items.filter((i) => !isDsseBundle(i.bundle)), attestations: items.filter((i) => isDsseBundle(i.bundle)) };
+  return classify(items);
 }
 
-/** Evidence from Sigstore bundle files (offline): message signatures are signatures, DSSE bundles attestations. */
+/** Evidence from Sigstore bundle files (offline), sorted into signatures and attestations. */
 export async function evidenceFromFiles(paths: readonly string[]): Promise<Evidence> {
   const items = await Promise.all(paths.map(async (p) => evidenceBundleFromBytes(await readBundleFile(p), p)));
   return sortEvidence(items);

@@ -1,7 +1,7 @@
 // Evidence from a registry, in the places cosign and Sigstore put it: bundle referrers (OCI 1.1 referrers
 // API or the `sha256-<hex>` fallback tag) and the legacy `sha256-<hex>.sig` / `.att` tags.
 import { cosignTag, DSSE_MEDIA_TYPE, legacyLayerToBundle } from '@provenant/core/cosign';
-import { isDsseBundle, type Evidence, type EvidenceBundle } from '../decide/evidence.js';
+import { classify, type Evidence, type EvidenceBundle } from '../decide/evidence.js';
 import type { Subject } from '../decide/subject.js';
 import { evidenceBundleFromBytes } from '../evidence/files.js';
 import { createHash } from 'node:crypto';
@@ -12,33 +12,12 @@ const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const sha256Digest = (data: Uint8Array): Digest => `sha256:${createHash('sha256').update(data).digest('hex')}`;
 
 export const SIGSTORE_BUNDLE_ARTIFACT = /^application\/vnd\.dev\.sigstore\.bundle(\.v0\.3)?\+json/;
-export const COSIGN_SIGN_PREDICATE = 'https://sigstore.dev/cosign/sign/v1';
 // A hostile registry must not make a decision fetch thousands of blobs.
 const MAX_EVIDENCE = 64;
 
 /** `sha256-<hex>.sig` / `.att`: where cosign keeps a digest's signatures and attestations. */
 export function legacyTag(digest: string, suffix: 'sig' | 'att'): string {
   return cosignTag(digest, suffix);
-}
-
-/** Unverified peek at a DSSE bundle's predicate type, only to sort signatures from attestations. */
-function dssePredicateType(bundle: unknown): string | undefined {
-  try {
-    const env = (bundle as { dsseEnvelope: { payload: string } }).dsseEnvelope;
-    return (JSON.parse(Buffer.from(env.payload, 'base64').toString('utf8')) as { predicateType?: string }).predicateType;
-  } catch {
-    return undefined;
-  }
-}
-
-export function classify(items: readonly EvidenceBundle[]): Evidence {
-  const signatures: EvidenceBundle[] = [];
-  const attestations: EvidenceBundle[] = [];
-  for (const i of items) {
-    if (!isDsseBundle(i.bundle) || dssePredicateType(i.bundle) === COSIGN_SIGN_PREDICATE) signatures.push(i);
-    else attestations.push(i);
-  }
-  return { signatures, attestations };
 }
 
 /** Every signature and attestation the registry holds for one image digest. */
