@@ -38,10 +38,20 @@ function num(b: Buffer, start: number, len: number, field: string): number {
     }
     return v;
   }
-  const s = f.toString('latin1').replace(/[\0 ]+$/, '').replace(/^[\0 ]+/, '');
-  if (s === '') return 0;
-  if (!/^[0-7]+$/.test(s)) throw new ProvenantError('TAR_INVALID', `${field} field of tar header is not octal: ${JSON.stringify(s)}`);
-  return parseInt(s, 8);
+  // Octal digits, optionally surrounded by NULs/spaces; parsed from bytes (this runs 7 times per member).
+  let i = 0;
+  while (i < len && (f[i] === 0 || f[i] === 0x20)) i++;
+  let v = 0;
+  for (; i < len; i++) {
+    const c = f[i]!;
+    if (c === 0 || c === 0x20) break;
+    if (c < 0x30 || c > 0x37) throw new ProvenantError('TAR_INVALID', `${field} field of tar header is not octal: ${JSON.stringify(f.toString('latin1'))}`);
+    v = v * 8 + (c - 0x30);
+  }
+  for (; i < len; i++) {
+    if (f[i] !== 0 && f[i] !== 0x20) throw new ProvenantError('TAR_INVALID', `${field} field of tar header is not octal: ${JSON.stringify(f.toString('latin1'))}`);
+  }
+  return v;
 }
 
 export function isZeroBlock(b: Buffer): boolean {

@@ -100,34 +100,66 @@ export async function* readTar(source: AsyncIterable<Uint8Array>, options: TarRe
         continue;
       }
       if (!hasBody) entry.size = 0;
-      let consumed = 0;
-      const member: TarMember = {
-        ...entry,
-        offset: src.position,
-        chunks: async function* () {
-          if (consumed !== 0) throw new ProvenantError('INTERNAL', 'tar member body read twice');
-          for await (const c of src.take(bodySize, 'member data')) {
-            consumed += c.length;
-            yield c;
-          }
-        },
-        content: async (maxBytes = DEFAULT_CONTENT_LIMIT) => {
-          if (bodySize > maxBytes) {
-            throw new ProvenantError('FILE_TOO_LARGE', `${entry.path} is ${bodySize} bytes, over the ${maxBytes}-byte limit`, { details: { path: entry.path } });
-          }
-          if (consumed !== 0) throw new ProvenantError('INTERNAL', 'tar member body read twice');
-          const data = bodySize === 0 ? Buffer.alloc(0) : await src.read(bodySize, 'member data');
-          if (data === null) throw new ProvenantError('TAR_INVALID', 'archive is truncated: member data missing');
-          consumed = bodySize;
-          return Buffer.from(data); // a copy: the slice may alias a chunk reused later
-        },
-      };
+      const member = new Member(entry, src, bodySize);
       yield member;
-      if (consumed < bodySize) await src.skip(bodySize - consumed, 'member data');
-      await src.skip(padded(bodySize) - bodySize, 'member padding');
+      // The unread rest of the body and the padding, in one step.
+      await src.skip(padded(bodySize) - member.consumed, 'member data');
     }
   } finally {
     await src.close();
+  }
+}
+
+/** The current member: its entry fields plus body access tied to the reader's position. */
+class Member implements TarMember {
+  path: string;
+  type: TarEntryType;
+  linkPath?: string;
+  size: number;
+  mode: number;
+  uid: number;
+  gid: number;
+  mtime: number;
+  uname: string;
+  gname: string;
+  offset: number;
+  consumed = 0;
+
+  constructor(
+    entry: TarEntry,
+    private readonly src: ByteSource,
+    private readonly bodySize: number,
+  ) {
+    this.path = entry.path;
+    this.type = entry.type;
+    if (entry.linkPath !== undefined) this.linkPath = entry.linkPath;
+    this.size = entry.size;
+    this.mode = entry.mode;
+    this.uid = entry.uid;
+    this.gid = entry.gid;
+    this.mtime = entry.mtime;
+    this.uname = entry.uname;
+    this.gname = entry.gname;
+    this.offset = src.position;
+  }
+
+  async *chunks(): AsyncGenerator<Buffer> {
+    if (this.consumed !== 0) throw new ProvenantError('INTERNAL', 'tar member body read twice');
+    for await (const c of this.src.take(this.bodySize, 'member data')) {
+      this.consumed += c.length;
+      yield c;
+    }
+  }
+
+  async content(maxBytes = DEFAULT_CONTENT_LIMIT): Promise<Buffer> {
+    if (this.bodySize > maxBytes) {
+      throw new ProvenantError('FILE_TOO_LARGE', `${this.path} is ${this.bodySize} bytes, over the ${maxBytes}-byte limit`, { details: { path: this.path } });
+    }
+    if (this.consumed !== 0) throw new ProvenantError('INTERNAL', 'tar member body read twice');
+    const data = this.bodySize === 0 ? Buffer.alloc(0) : await this.src.read(this.bodySize, 'member data');
+    if (data === null) throw new ProvenantError('TAR_INVALID', 'archive is truncated: member data missing');
+    this.consumed = this.bodySize;
+    return Buffer.from(data); // a copy: the slice may alias a chunk reused later
   }
 }
 

@@ -80,8 +80,13 @@ export class ByteSource {
   }
 
   async skip(n: number, what: string): Promise<void> {
-    for await (const _ of this.take(n, what)) {
-      // discard
+    let left = n;
+    while (left > 0) {
+      if (this.available === 0 && !(await this.fill())) throw truncated(what, this.position);
+      const step = Math.min(left, this.available);
+      this.off += step;
+      this.position += step;
+      left -= step;
     }
   }
 

@@ -82,6 +82,18 @@ describe('readTar', () => {
     }
   });
 
+  it('reads GNU base-256 sizes', async () => {
+    const b = await tarToBuffer([{ path: 'f', content: 'ten bytes!' }]);
+    b.fill(0, 124, 136);
+    b[124] = 0x80;
+    b[135] = 10;
+    b.write('        ', 148, 'latin1');
+    let sum = 0;
+    for (let i = 0; i < 512; i++) sum += b[i]!;
+    b.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'latin1');
+    expect(await list(b)).toEqual([{ path: 'f', type: 'file', body: 'ten bytes!' }]);
+  });
+
   it('skips unread bodies and streams chunks', async () => {
     const big = Buffer.alloc(300_000, 1);
     const b = await tarToBuffer([{ path: 'big', content: big }, { path: 'small', content: 'x' }]);
