@@ -129,6 +129,8 @@ const mod: CommandModule<SignArgs> = {
       .option('output-certificate', { type: 'string', describe: 'keyless: also write the signing certificate (PEM) here' })
       .positional('file', { type: 'string', demandOption: true, describe: 'the file to sign' }) as never,
   handler: async (args, io) => {
+    // Refuse before anything is written: a key signature has no certificate to output.
+    if (args.outputCertificate !== undefined && args.key !== undefined) throw new ProvenantError('USAGE', '--output-certificate needs keyless signing (a key signature has no certificate)');
     const data = await readArtifactFile(args.file);
     const { signer, options, description } = await resolveSigning(args);
     if (!args.quiet && !args.json) io.err(`provenant: signing ${args.file} with ${description}\n`);
@@ -138,7 +140,7 @@ const mod: CommandModule<SignArgs> = {
     if (args.outputSignature !== undefined) await writeFileAtomic(args.outputSignature, `${bundle.messageSignature?.signature ?? ''}\n`);
     const certificate = bundle.verificationMaterial.certificate?.rawBytes;
     if (args.outputCertificate !== undefined) {
-      if (certificate === undefined) throw new ProvenantError('USAGE', '--output-certificate needs keyless signing (a key signature has no certificate)');
+      if (certificate === undefined) throw new ProvenantError('INTERNAL', 'keyless bundle without a certificate');
       const lines = certificate.match(/.{1,64}/g) ?? [];
       await writeFileAtomic(args.outputCertificate, `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`);
     }
