@@ -38,7 +38,10 @@ export const verificationStage: PipelineStage = {
     for (const a of signing.artifactBundles) {
       const data = await readFile(a.path);
       check(`signature of ${a.name}`, a.bundlePath, () => verifyBundle(a.bundle, { data }, policy, trust, options).artifactDigest ?? '');
-      if (checks.at(-1)!.ok) ctx.kpis.artifacts.verified++, ctx.kpis.signatures.verified++;
+      if (checks.at(-1)!.ok) {
+        ctx.kpis.artifacts.verified++;
+        ctx.kpis.signatures.verified++;
+      }
     }
     for (const a of signing.attestationBundles) {
       check(`${a.predicateType} attestation`, a.bundlePath, () => {
