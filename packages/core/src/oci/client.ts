@@ -206,7 +206,7 @@ export class RegistryClient {
       return 'https';
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      const notTls = /WRONG_VERSION_NUMBER|wrong version number|EPROTO|packet length too long|ECONNRESET|socket hang up/i.test(`${cause?.code ?? ''} ${cause?.message ?? ''}`);
+      const notTls = /WRONG_VERSION_NUMBER|wrong version number|packet length too long|http request/i.test(`${cause?.code ?? ''} ${cause?.message ?? ''}`);
       if (notTls) return 'http';
       throw err;
     }
