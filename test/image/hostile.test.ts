@@ -132,6 +132,13 @@ describe('hostile layouts', () => {
     expect(await code(catalogImageInventories(`docker-archive:${escape}`))).toBe('TAR_PATH_ESCAPE');
   });
 
+  it('refuses to add to a layout whose index.json it cannot read', async () => {
+    const { dir } = await image([await layer(sampleEntries)]);
+    writeFileSync(join(dir, 'index.json'), '{"schemaVersion": 2, "manifests": "nope"}');
+    expect(await code(OciLayoutWriter.create(dir))).toBe('LAYOUT_INVALID');
+    expect(readFileSync(join(dir, 'index.json'), 'utf8')).toContain('nope');
+  });
+
   it('leaves no partial files when a streamed blob fails verification', async () => {
     const dir = join(work, 'partial');
     const w = await OciLayoutWriter.create(dir);

@@ -115,11 +115,10 @@ export class OciLayoutWriter {
   static async create(dir: string): Promise<OciLayoutWriter> {
     const w = new OciLayoutWriter(dir);
     await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
-    try {
+    // Add to an existing layout, but never silently replace one we cannot read.
+    if ((await exists(join(dir, 'index.json'))) || (await exists(join(dir, 'oci-layout')))) {
       const existing = await OciLayout.open(dir);
       w.manifests.push(...existing.index.manifests);
-    } catch {
-      // a new layout
     }
     await writeFileAtomic(join(dir, 'oci-layout'), Buffer.from('{"imageLayoutVersion":"1.0.0"}'));
     return w;
