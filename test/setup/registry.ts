@@ -301,6 +301,11 @@ export async function startRegistries(project: TestProject): Promise<() => Promi
   if (!existsSync(REGISTRY_BIN)) throw new Error(`registry setup: ${REGISTRY_BIN} is missing; install the docker-registry package (scripts/install-test-deps.sh)`);
   const root = await mkdtemp(join(tmpdir(), 'provenant-registries-'));
   const started: Started[] = [];
+  // If the run ends without teardown (an interrupted vitest), still stop exactly our registries.
+  const killOnExit = (): void => {
+    for (const s of started) if (s.child.exitCode === null && s.child.pid !== undefined) process.kill(s.child.pid, 'SIGKILL');
+  };
+  process.once('exit', killOnExit);
   let tokenService: Awaited<ReturnType<typeof startTokenService>> | undefined;
   const closeTokenService = async (): Promise<void> => {
     if (!tokenService) return;
@@ -370,6 +375,7 @@ export async function startRegistries(project: TestProject): Promise<() => Promi
     throw err;
   }
   return async () => {
+    process.removeListener('exit', killOnExit);
     for (const s of started) await stop(s.child);
     await closeTokenService();
     await rm(root, { recursive: true, force: true });
