@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
 import { attestImage, signImage } from '@provenant/core/cosign';
 import { RegistryClient } from '@provenant/core/oci';
-import { keySigner } from '@provenant/core/sign';
+import { keylessSigner, keySigner } from '@provenant/core/sign';
 import { evaluate, loadPolicyText, promote, registryEvidence } from '@provenant/verifier';
 import { makeKey, statement } from './helpers.js';
 import { pushImage, uniqueRepo } from './images.js';
@@ -61,4 +61,45 @@ describe('images signed by core/cosign', () => {
       expect(evaluate(there.subject, there.evidence, policies).allowed).toBe(true);
     });
   }
+
+  it('keyless: signed via the loopback Fulcio/Rekor/TSA, allowed for the exact identity and issuer, denied for near misses', async () => {
+    const sigstore = inject('sigstore');
+    const client = new RegistryClient();
+    const repository = uniqueRepo('keyless');
+    const image = await pushImage(client, host, repository, 'v1');
+    const ref = `${host}/${repository}:v1`;
+    const signer = keylessSigner({ fulcioURL: sigstore.fulcioURL, identityToken: sigstore.identityToken });
+    const witness = { rekorURL: sigstore.rekorURL, tsaURL: sigstore.tsaURL };
+    await signImage(client, ref, signer, { format: 'both', sign: witness });
+    const provenance = { buildDefinition: { buildType: 'https://ci.example.test/b', externalParameters: {} }, runDetails: { builder: { id: 'https://ci.example.test/builder' } } };
+    await attestImage(client, ref, statement(image.digest, SLSA, provenance), signer, { format: 'referrer', sign: witness });
+    const { subject, evidence } = await registryEvidence(ref, { client });
+    const keyless = (san: string, issuer: string) => `apiVersion: provenant.dev/v1
+kind: Policy
+metadata: { name: keyless }
+spec:
+  images: ["127.0.0.1:*/verifier-*/**"]
+  authorities:
+    - name: ci
+      keyless:
+        subject: ${JSON.stringify(san)}
+        issuer: ${JSON.stringify(issuer)}
+      trustedRoot: ${JSON.stringify(sigstore.trustedRootPath)}
+  attestations:
+    - name: provenance
+      predicateType: ${SLSA}
+`;
+    const { subjectAlternativeName: san, issuer } = sigstore.identity;
+    const ok = evaluate(subject, evidence, await loadPolicyText(keyless(san, issuer)));
+    expect(ok.allowed, ok.reason).toBe(true);
+    for (const [s, i, code] of [
+      [san.replace('refs/heads/main', 'refs/heads/mainx'), issuer, 'IDENTITY_MISMATCH'],
+      [san + '/', issuer, 'IDENTITY_MISMATCH'],
+      [san, issuer + '/', 'ISSUER_MISMATCH'],
+    ] as const) {
+      const d = evaluate(subject, evidence, await loadPolicyText(keyless(s, i)));
+      expect(d.allowed, `${s} ${i}`).toBe(false);
+      expect(d.policies[0]!.authorities[0]!.checks[0]!.code).toBe(code);
+    }
+  });
 });
