@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ProvenantError } from '../errors.js';
 import { formatReference, isLoopbackRegistry, manifestReference, parseReference, registryApiHost } from './reference.js';
@@ -102,5 +103,46 @@ describe('reference helpers', () => {
     expect(isLoopbackRegistry('[::1]:5000')).toBe(true);
     expect(isLoopbackRegistry('registry.example.test')).toBe(false);
     expect(isLoopbackRegistry('127.0.0.1.example.test')).toBe(false);
+  });
+});
+
+describe('parseReference properties', () => {
+  const component = fc.stringMatching(/^[a-z0-9]{1,8}(?:(?:[._]|__|-{1,2})[a-z0-9]{1,8}){0,2}$/);
+  const registry = fc.oneof(
+    fc.constant(undefined),
+    fc.stringMatching(/^[a-z0-9]{1,10}\.[a-z]{2,5}$/),
+    fc.tuple(fc.constantFrom('localhost', '127.0.0.1', '[::1]', 'registry.example.test'), fc.integer({ min: 1, max: 65535 })).map(([h, p]) => `${h}:${p}`),
+  );
+  const tag = fc.oneof(fc.constant(undefined), fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,20}$/));
+  const digest = fc.oneof(fc.constant(undefined), fc.stringMatching(/^[0-9a-f]{64}$/).map((h) => `sha256:${h}`));
+
+  it('every grammatical reference parses, and its canonical form parses to the same thing', () => {
+    fc.assert(
+      fc.property(registry, fc.array(component, { minLength: 1, maxLength: 3 }), tag, digest, (reg, path, t, d) => {
+        // Like docker, a first component with a dot is a registry host; without an explicit registry it must not have one.
+        fc.pre(reg !== undefined || path.length === 1 || !path[0]!.includes('.'));
+        const text = `${reg ? `${reg}/` : ''}${path.join('/')}${t !== undefined ? `:${t}` : ''}${d !== undefined ? `@${d}` : ''}`;
+        const parsed = parseReference(text);
+        expect(parsed.tag).toBe(t);
+        expect(parsed.digest).toBe(d);
+        expect(parseReference(formatReference(parsed))).toEqual(parsed);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('arbitrary strings either parse or throw REFERENCE_INVALID, nothing else', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 80 }), (text) => {
+        try {
+          const r = parseReference(text);
+          expect(parseReference(formatReference(r))).toEqual(r);
+        } catch (err) {
+          expect(err).toBeInstanceOf(ProvenantError);
+          expect((err as ProvenantError).code).toBe('REFERENCE_INVALID');
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });
