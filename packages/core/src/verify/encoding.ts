@@ -1,7 +1,8 @@
 import { ProvenantError, type ProvenantErrorCode } from '../errors.js';
 
-// Standard and URL-safe alphabets, as protobuf JSON accepts both; padding optional.
-const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
+// Standard alphabet only (what every Sigstore client writes), padding optional. Protobuf JSON would also take the
+// URL-safe alphabet, but then different texts (even one mixing both) decode to the same signed bytes.
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** Decodes protobuf-JSON base64, rejecting characters Buffer.from would silently skip. */
 export function decodeBase64(value: string, code: ProvenantErrorCode, what: string): Buffer {
@@ -10,9 +11,17 @@ export function decodeBase64(value: string, code: ProvenantErrorCode, what: stri
   if (!BASE64.test(value)) throw new ProvenantError(code, `${what} is not valid base64`);
   const bytes = Buffer.from(value, 'base64');
   // Canonical encodings only: nonzero padding bits would let different texts stand for the same bytes.
-  let std = value.replace(/-/g, '+').replace(/_/g, '/');
-  if (std.length % 4) std += '='.repeat(4 - (std.length % 4));
-  if (bytes.toString('base64') !== std) throw new ProvenantError(code, `${what} is not canonical base64`);
+  // Only the last group of 4 characters can carry them, so only it is re-encoded and compared.
+  const unpadded = value.replace(/=+$/, '');
+  if (unpadded.length % 4 === 1) throw new ProvenantError(code, `${what} is not valid base64`);
+  const tailChars = unpadded.length % 4;
+  if (tailChars) {
+    const tailBytes = tailChars - 1;
+    const tail = bytes.subarray(bytes.length - tailBytes).toString('base64').replace(/=+$/, '');
+    const given = unpadded.slice(-tailChars);
+    if (tail !== given) throw new ProvenantError(code, `${what} is not canonical base64`);
+  }
+  if (value.length !== unpadded.length && value.length % 4 !== 0) throw new ProvenantError(code, `${what} has misplaced base64 padding`);
   return bytes;
 }
 
