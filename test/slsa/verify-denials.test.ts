@@ -112,3 +112,23 @@ describe('VSA', () => {
     expect(() => verifyVsa(vsa, key, { ...e, publicKeyId: 'other' })).toThrowError(expect.objectContaining({ code: 'DSSE_SIGNATURE_INVALID' }) as Error);
   });
 });
+
+describe('verify-npm-package', () => {
+  const NPM = join(TD, 'npm/gha');
+  const KEYS = join(V, 'sigstore-js/packages/tuf/seeds.decoded/tuf-repo-cdn.sigstore.dev/npm-registry_keys.json');
+  const run = (...a: string[]) =>
+    cli('verify-npm-package', join(NPM, 'supreme-googles-cli-v02-tag.tgz'), '--attestations-path', join(NPM, 'supreme-googles-cli-v02-tag.tgz.json'), '--npm-registry-keys', KEYS, '--trusted-root', ROOT, '--source-uri', 'github.com/trishankatdatadog/supreme-goggles', '--json', ...a);
+  it('passes with the registry attestations, and denies another name, version, source or builder', async () => {
+    const ok = await run('--builder-id', 'https://github.com/actions/runner/github-hosted', '--package-name', '@trishankatdatadog/supreme-goggles', '--package-version', '1.0.5');
+    expect(ok.code, ok.stderr).toBe(0);
+    for (const [args, code] of [
+      [['--builder-id', 'https://github.com/actions/runner/github-hosted', '--package-name', '@trishankatdatadog/other'], 'PACKAGE_NAME_MISMATCH'],
+      [['--builder-id', 'https://github.com/actions/runner/github-hosted', '--package-version', '1.0.6'], 'PACKAGE_VERSION_MISMATCH'],
+      [['--builder-id', 'https://github.com/actions/runner/self-hosted'], 'BUILDER_MISMATCH'],
+      [[], 'BUILDER_MISMATCH'],
+    ] as const) {
+      const r = await run(...args);
+      expect([args, r.code, JSON.parse(r.stdout).error.code]).toEqual([args, 3, code]);
+    }
+  });
+});
