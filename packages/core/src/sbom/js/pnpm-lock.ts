@@ -128,7 +128,14 @@ export function parsePnpmLock(file: string, text: string, opts: CatalogOptions &
     }
   };
   for (const [key, entry] of Object.entries(packages)) if (isRecord(entry)) addEdges(key, entry);
-  for (const [key, entry] of Object.entries(snapshots)) if (isRecord(entry)) addEdges(key, entry);
+  // pnpm 9 keeps `optional` on snapshots, not packages.
+  const optionalIds = new Set<string>();
+  for (const [key, entry] of Object.entries(snapshots)) {
+    if (!isRecord(entry)) continue;
+    addEdges(key, entry);
+    const id = canonical(major, key);
+    if (entry['optional'] === true && id !== undefined) optionalIds.add(id);
+  }
 
   const prodReach = reach(importers.flatMap((i) => i.prod), major, edges);
   const builder = new InventoryBuilder();
@@ -146,7 +153,7 @@ export function parsePnpmLock(file: string, text: string, opts: CatalogOptions &
       resolved,
       license: e.entry['license'],
       dev,
-      optional: e.entry['optional'] === true,
+      optional: e.entry['optional'] === true || optionalIds.has(id),
     });
     refs.set(id, builder.add(pkg));
   }

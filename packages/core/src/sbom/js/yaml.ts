@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { ProvenantError } from '../../errors.js';
 import { isRecord, malformed } from './common.js';
+import { parseYamlSubset } from './yaml-subset.js';
 
 /** Alias expansions allowed per document; lockfiles use none, so a small bound stops alias bombs early. */
 export const YAML_MAX_ALIAS_COUNT = 100;
@@ -10,6 +11,9 @@ let yaml: typeof import('yaml') | undefined;
 
 /** Parses a YAML lockfile to an object, mapping alias bombs to YAML_ALIAS_LIMIT and syntax errors to LOCKFILE_MALFORMED. */
 export function parseYamlLockfile(file: string, text: string): Record<string, unknown> {
+  // The lockfile subset parses ~10x faster by hand; anything unusual goes to the full parser.
+  const fast = parseYamlSubset(text);
+  if (isRecord(fast)) return fast;
   let doc: unknown;
   try {
     // uniqueKeys off: yarn berry lockfiles in the wild repeat entries; the last one wins.
