@@ -71,6 +71,14 @@ describe('hostile layers', () => {
     expect(await code(catalogImageInventories(target, { limits: { maxBytes: 1024 * 1024, maxRatio: 1e9 } }))).toBe('GZIP_BOMB');
   });
 
+  it('bounds the number of members and the cataloged bytes kept in memory', async () => {
+    const many = await layer(Array.from({ length: 50 }, (_, i) => ({ path: `f${i}`, content: '' })));
+    const { target } = await image([many, many]);
+    expect(await code(catalogImageInventories(target, { maxEntries: 60 }))).toBe('SIZE_LIMIT_EXCEEDED');
+    const meta = await layer(Array.from({ length: 20 }, (_, i) => ({ path: `usr/lib/python3/p${i}.dist-info/METADATA`, content: `Name: p${i}\nVersion: 1\n`.padEnd(1000, ' ') })));
+    expect(await code(catalogImageInventories((await image([meta])).target, { maxContentBytes: 10_000 }))).toBe('SIZE_LIMIT_EXCEEDED');
+  });
+
   it('reports a truncated layer', async () => {
     const full = await tarToBuffer([{ path: 'big', content: Buffer.alloc(100_000, 1) }]);
     const cutTar = full.subarray(0, 30_000);

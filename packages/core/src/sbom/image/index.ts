@@ -14,6 +14,9 @@ export interface CatalogImageOptions {
   limits?: DecompressLimits;
   /** Layers read at once (default 2). */
   concurrency?: number;
+  /** Memory budgets, see SquashOptions. */
+  maxEntries?: number;
+  maxContentBytes?: number;
   /** How registry references are fetched; default a core/oci client built from `client` options. */
   registry?: RegistryImageResolver;
   /** Options for the default registry client (CA file, auth file, insecure hosts, ...). */
@@ -26,6 +29,8 @@ export async function catalogResolvedImage(image: ResolvedImage, name: string, o
   const view = await squashLayers(image.layers, {
     ...(opts.limits ? { limits: opts.limits } : {}),
     ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+    ...(opts.maxEntries ? { maxEntries: opts.maxEntries } : {}),
+    ...(opts.maxContentBytes ? { maxContentBytes: opts.maxContentBytes } : {}),
     onLayer: (i, l) => opts.onLayer?.(i, image.layers.length, l.digest),
   });
   const found = catalogView(view);

@@ -16,6 +16,10 @@ export interface SquashOptions {
   keepContent?: (path: string) => boolean;
   /** Layers read at the same time (default 2); they are applied in order regardless. */
   concurrency?: number;
+  /** Most archive members across all layers (default 2,000,000): a tar of tiny entries must not exhaust memory. */
+  maxEntries?: number;
+  /** Most bytes of cataloged file contents kept in memory (default 256 MiB). */
+  maxContentBytes?: number;
   /** Called when a layer has been read. */
   onLayer?: (index: number, layer: ImageLayer) => void;
 }
@@ -25,10 +29,17 @@ function nodeType(t: string): NodeType {
 }
 
 /** Streams one layer: verified blob -> gunzip (bomb limits) -> verified diff_id -> tar members -> ops. */
-async function scanLayer(layer: ImageLayer, index: number, opts: SquashOptions, cancel: { cancelled: boolean }): Promise<LayerOp[]> {
+/** Shared by the layer scans of one squash: cancellation and the memory budgets. */
+interface ScanState {
+  cancelled: boolean;
+  entries: number;
+  contentBytes: number;
+}
+
+async function scanLayer(layer: ImageLayer, index: number, opts: SquashOptions, cancel: ScanState): Promise<LayerOp[]> {
   const raw = new Tap(layer.open(), cancel);
   try {
-    const ops = await scanLayerStream(raw, layer, index, opts);
+    const ops = await scanLayerStream(raw, layer, index, opts, cancel);
     await raw.drain();
     return ops;
   } catch (err) {
@@ -55,7 +66,7 @@ class Tap implements AsyncIterable<Buffer> {
   private error: unknown;
   constructor(
     source: AsyncIterable<Buffer>,
-    private readonly cancel: { cancelled: boolean },
+    private readonly cancel: ScanState,
   ) {
     this.it = source[Symbol.asyncIterator]();
   }
@@ -88,13 +99,16 @@ class Tap implements AsyncIterable<Buffer> {
   }
 }
 
-async function scanLayerStream(raw: AsyncIterable<Buffer>, layer: ImageLayer, index: number, opts: SquashOptions): Promise<LayerOp[]> {
+async function scanLayerStream(raw: AsyncIterable<Buffer>, layer: ImageLayer, index: number, opts: SquashOptions, state: ScanState): Promise<LayerOp[]> {
   const keep = opts.keepContent ?? isCatalogedFile;
+  const maxEntries = opts.maxEntries ?? 2_000_000;
+  const maxContent = opts.maxContentBytes ?? 256 * 1024 * 1024;
   let stream: AsyncIterable<Buffer> = maybeDecompress(raw, opts.limits);
   // For docker-archive the stored blob is the diff: open() has verified it already.
   if (layer.diffId !== undefined && layer.diffId !== layer.digest) stream = verifyWhileReading(stream, { digest: layer.diffId, what: `layer ${layer.digest} (uncompressed)` });
   const ops: LayerOp[] = [];
   for await (const m of readTar(stream)) {
+    if (++state.entries > maxEntries) throw new ProvenantError('SIZE_LIMIT_EXCEEDED', `the image has more than ${maxEntries} archive members`, { details: { limit: maxEntries } });
     const base = basename(m.path);
     if (base.startsWith(WHITEOUT)) {
       if (base === OPAQUE) ops.push({ kind: 'opaque', dir: dirname(m.path) });
@@ -108,7 +122,11 @@ async function scanLayerStream(raw: AsyncIterable<Buffer>, layer: ImageLayer, in
     }
     const node: FsNode = { type: nodeType(m.type), layer: index, size: m.size };
     if (m.linkPath !== undefined) node.linkPath = m.linkPath;
-    if (m.type === 'file' && m.size <= MAX_CATALOGED_FILE_BYTES && keep(m.path)) node.content = await m.content(MAX_CATALOGED_FILE_BYTES);
+    if (m.type === 'file' && m.size <= MAX_CATALOGED_FILE_BYTES && keep(m.path)) {
+      state.contentBytes += m.size;
+      if (state.contentBytes > maxContent) throw new ProvenantError('SIZE_LIMIT_EXCEEDED', `package databases and metadata in the image exceed ${maxContent} bytes`, { details: { limit: maxContent } });
+      node.content = await m.content(MAX_CATALOGED_FILE_BYTES);
+    }
     ops.push({ kind: 'put', path: m.path, node });
   }
   return ops;
@@ -130,7 +148,7 @@ export async function squashLayers(layers: ImageLayer[], opts: SquashOptions = {
   const view = new SquashedView();
   const concurrency = Math.max(1, opts.concurrency ?? 2);
   const pending = new Map<number, Promise<LayerOp[]>>();
-  const cancel = { cancelled: false };
+  const cancel: ScanState = { cancelled: false, entries: 0, contentBytes: 0 };
   let next = 0;
   const launch = (): void => {
     while (next < layers.length && pending.size < concurrency) {
