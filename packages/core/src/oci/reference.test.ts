@@ -23,7 +23,7 @@ describe('parseReference: valid references normalize like docker', () => {
     ['127.0.0.1:5000/a/b/c:t', '127.0.0.1:5000', 'a/b/c', 't', undefined],
     ['[::1]:5000/app', '[::1]:5000', 'app', undefined, undefined],
     ['[::1]/app', '[::1]', 'app', undefined, undefined],
-    ['Registry/app', 'registry', 'app', undefined, undefined],
+    ['Registry/app', 'Registry', 'app', undefined, undefined],
     [`app@${D}`, 'docker.io', 'library/app', undefined, D],
     [`ghcr.io/org/app:v1@${D}`, 'ghcr.io', 'org/app', 'v1', D],
     [`localhost:5000/app@${D512}`, 'localhost:5000', 'app', undefined, D512],

@@ -70,7 +70,9 @@ function looksLikeRegistry(first: string): boolean {
 /** Maps registry aliases to their canonical name (`index.docker.io` -> `docker.io`); lowercases DNS names. */
 export function normalizeRegistry(registry: string): string {
   const lower = registry.toLowerCase();
-  return DOCKER_HUB_ALIASES.has(lower) ? DOCKER_HUB : lower;
+  if (DOCKER_HUB_ALIASES.has(lower)) return DOCKER_HUB;
+  // A dotless host is a registry only because of its uppercase letters (docker's rule): keep them, so it stays one.
+  return looksLikeRegistry(lower) ? lower : registry;
 }
 
 /**
