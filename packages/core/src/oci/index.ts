@@ -4,7 +4,7 @@
 //   const client = await createClient({ caFile, authFile, insecure });   // or new RegistryClient(opts)
 //   const ref = parseReference('ghcr.io/org/app:v1');                    // docker.io/library/ defaults
 //   const m = await client.getManifest(ref);                             // digest-verified, zod-parsed
-//   for await (const chunk of client.openBlob(ref, m.descriptor)) ...    // verified while streaming
+//   for await (const chunk of client.openBlob(ref, layerDescriptor)) ... // verified while streaming
 //   await client.pushBlob(ref, bytes); await client.putManifest(ref, manifestBytes);
 //   await client.listReferrers(ref, m.digest, { artifactType });         // API, else sha256-<hex> tag
 //   await copyImage(client, 'src:tag', 'dst:tag');                       // by digest, referrers too, tag last
