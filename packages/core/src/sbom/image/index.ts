@@ -14,6 +14,8 @@ export interface CatalogImageOptions {
   limits?: DecompressLimits;
   /** Layers read at once (default 2). */
   concurrency?: number;
+  /** See SquashOptions.verifyDiffIds (default false: blob digests already bind the layers). */
+  verifyDiffIds?: boolean;
   /** Memory budgets, see SquashOptions. */
   maxEntries?: number;
   maxContentBytes?: number;
@@ -30,6 +32,7 @@ export async function catalogResolvedImage(image: ResolvedImage, name: string, o
     ...(opts.limits ? { limits: opts.limits } : {}),
     ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
     ...(opts.maxEntries ? { maxEntries: opts.maxEntries } : {}),
+    ...(opts.verifyDiffIds === true ? { verifyDiffIds: true } : {}),
     ...(opts.maxContentBytes ? { maxContentBytes: opts.maxContentBytes } : {}),
     onLayer: (i, l) => opts.onLayer?.(i, image.layers.length, l.digest),
   });

@@ -16,6 +16,13 @@ export interface SquashOptions {
   keepContent?: (path: string) => boolean;
   /** Layers read at the same time (default 2); they are applied in order regardless. */
   concurrency?: number;
+  /**
+   * Also hash each uncompressed layer against the config's diff_id (default false). The stored blob
+   * is always verified against its manifest digest, which already fixes the uncompressed bytes, so
+   * this only checks that the config agrees; it costs a second sha256 pass over every layer.
+   * Layers stored uncompressed under their diff_id (docker-archive) are verified either way.
+   */
+  verifyDiffIds?: boolean;
   /** Most archive members across all layers (default 2,000,000): a tar of tiny entries must not exhaust memory. */
   maxEntries?: number;
   /** Most bytes of cataloged file contents kept in memory (default 256 MiB). */
@@ -105,7 +112,7 @@ async function scanLayerStream(raw: AsyncIterable<Buffer>, layer: ImageLayer, in
   const maxContent = opts.maxContentBytes ?? 256 * 1024 * 1024;
   let stream: AsyncIterable<Buffer> = maybeDecompress(raw, opts.limits);
   // For docker-archive the stored blob is the diff: open() has verified it already.
-  if (layer.diffId !== undefined && layer.diffId !== layer.digest) stream = verifyWhileReading(stream, { digest: layer.diffId, what: `layer ${layer.digest} (uncompressed)` });
+  if (opts.verifyDiffIds === true && layer.diffId !== undefined && layer.diffId !== layer.digest) stream = verifyWhileReading(stream, { digest: layer.diffId, what: `layer ${layer.digest} (uncompressed)` });
   const ops: LayerOp[] = [];
   for await (const m of readTar(stream)) {
     if (++state.entries > maxEntries) throw new ProvenantError('SIZE_LIMIT_EXCEEDED', `the image has more than ${maxEntries} archive members`, { details: { limit: maxEntries } });
