@@ -1,3 +1,4 @@
+import { ProvenantError } from '../../errors.js';
 import { BuilderId, checkBuilderTag, checkJreleaserTag, checkVersionedTag, refName } from './builder-id.js';
 import { slsaError } from './errors.js';
 import { GITHUB_OIDC_ISSUER, subjectWorkflowName, subjectWorkflowRef, type WorkflowIdentity } from './identity.js';
@@ -111,19 +112,28 @@ function verifySubjectDigest(prov: ProvenanceView, expected: string): void {
   if (!prov.subjects().some((s) => s.digest[alg] === hex)) throw slsaError('ErrorMismatchHash', `no provenance subject has ${alg} ${hex}`);
 }
 
+/** The provenance's ref as a branch or tag name; a ref of the other kind is a source mismatch, not a builder one. */
+function sourceRef(type: 'heads' | 'tags', ref: string, code: 'SOURCE_BRANCH_MISMATCH' | 'SOURCE_TAG_MISMATCH' | 'SOURCE_VERSIONED_TAG_MISMATCH'): string {
+  try {
+    return refName(type, ref);
+  } catch (err) {
+    throw new ProvenantError(code, `provenance ref ${JSON.stringify(ref)} is not a ${type === 'heads' ? 'branch' : 'tag'}`, { cause: err, details: { slsaVerifierError: 'ErrorInvalidRef' } });
+  }
+}
+
 /** Source, subject digest, branch, tag, versioned tag and workflow inputs. */
 export function verifyCommonExpectations(prov: ProvenanceView, e: ProvenanceExpectations): void {
   verifySourceUri(prov, e.sourceUri);
   verifySubjectDigest(prov, e.artifactDigest);
   if (e.sourceBranch !== undefined) {
-    const branch = refName('heads', prov.branch());
+    const branch = sourceRef('heads', prov.branch(), 'SOURCE_BRANCH_MISMATCH');
     if (branch !== e.sourceBranch) throw slsaError('ErrorMismatchBranch', `expected branch ${e.sourceBranch}, provenance says ${branch}`);
   }
   if (e.sourceTag !== undefined) {
-    const tag = refName('tags', prov.tag());
+    const tag = sourceRef('tags', prov.tag(), 'SOURCE_TAG_MISMATCH');
     if (tag !== e.sourceTag) throw slsaError('ErrorMismatchTag', `expected tag ${e.sourceTag}, provenance says ${tag}`);
   }
-  if (e.sourceVersionedTag !== undefined) checkVersionedTag(refName('tags', prov.tag()), e.sourceVersionedTag);
+  if (e.sourceVersionedTag !== undefined) checkVersionedTag(sourceRef('tags', prov.tag(), 'SOURCE_VERSIONED_TAG_MISMATCH'), e.sourceVersionedTag);
   if (e.workflowInputs && Object.keys(e.workflowInputs).length > 0) {
     const inputs = prov.workflowInputs();
     for (const [k, v] of Object.entries(e.workflowInputs)) {
