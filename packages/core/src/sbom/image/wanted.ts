@@ -14,9 +14,9 @@ export function isCatalogedFile(path: string): boolean {
   if (base.endsWith('.egg-info')) return true; // older setuptools writes egg-info as a single file
   if (base === 'package.json') return isInstalledPackageJson(path);
   if (base === 'package-lock.json' || base === 'npm-shrinkwrap.json' || base === 'yarn.lock' || base === 'pnpm-lock.yaml') {
-    return !path.includes('node_modules/') || path.endsWith('node_modules/.package-lock.json');
+    return !path.includes('node_modules/'); // lockfiles of installed dependencies describe their dev setup, not the image
   }
-  return base === '.package-lock.json' && path.endsWith('node_modules/.package-lock.json');
+  return false;
 }
 
 /** `.../node_modules/<name>/package.json` or `.../node_modules/@scope/<name>/package.json`, and project roots. */
