@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ProvenantError } from '@provenant/core/errors';
-import { createClient, defaultCredentials, RegistryClient, runCredentialHelper, staticCredentials, type RegistryClientOptions, type RepositoryRef } from '@provenant/core/oci';
+import { copyImage, createClient, defaultCredentials, RegistryClient, runCredentialHelper, staticCredentials, type RegistryClientOptions, type RepositoryRef } from '@provenant/core/oci';
 import { makeImage, sha256 } from './fixtures.js';
 
 const regs = inject('ociRegistries');
@@ -220,5 +220,45 @@ describe('mutual TLS (client certificate required)', () => {
   it('with certFile/keyFile it works', async () => {
     const c = track(await createClient({ ...base, caFile: regs.mtls.caFile, certFile: regs.mtls.clientCertFile, keyFile: regs.mtls.clientKeyFile, credentials: staticCredentials({}) }));
     await roundTrip(c, repo);
+  });
+});
+
+describe('copy between authenticated registries', () => {
+  it('copies an image with its referrers from the basic-auth registry to the bearer-token registry with one client', async () => {
+    const c = track(
+      new RegistryClient({
+        ...base,
+        credentials: staticCredentials({
+          [regs.auth.host]: { kind: 'basic', username: regs.auth.username, password: regs.auth.password },
+          [regs.token.host]: { kind: 'basic', username: regs.token.username, password: regs.token.password },
+        }),
+      }),
+    );
+    const src: RepositoryRef = { registry: regs.auth.host, repository: `copy/src-${process.pid}` };
+    await roundTrip(c, src);
+    const m = await c.getManifest({ ...src, tag: 'v1', digest: undefined });
+    const empty = Buffer.from('{}');
+    const payload = Buffer.from('attestation');
+    await c.pushBlob(src, empty);
+    await c.pushBlob(src, payload);
+    const referrer = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        artifactType: 'application/vnd.example.att',
+        config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: sha256(empty), size: 2 },
+        layers: [{ mediaType: 'application/octet-stream', digest: sha256(payload), size: payload.length }],
+        subject: m.descriptor,
+      }),
+    );
+    await c.putManifest({ ...src, tag: undefined, digest: sha256(referrer) }, referrer);
+    const dst = `${regs.token.host}/copy/dst-${process.pid}:v1`;
+    const result = await copyImage(c, { ...src, tag: 'v1', digest: undefined }, dst);
+    expect(result.digest).toBe(m.digest);
+    expect(result.referrers).toEqual([sha256(referrer)]);
+    expect(result.blobs.copied).toBe(4);
+    expect((await c.resolve(dst)).digest).toBe(m.digest);
+    const dstRepo: RepositoryRef = { registry: regs.token.host, repository: `copy/dst-${process.pid}` };
+    expect((await c.listReferrers(dstRepo, m.digest, { artifactType: 'application/vnd.example.att' })).map((d) => d.digest)).toEqual([sha256(referrer)]);
   });
 });
