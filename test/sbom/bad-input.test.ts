@@ -120,4 +120,13 @@ describe('node_modules scan (no lockfile)', () => {
     writeFileSync(join(dir, 'package-lock.json'), validV3);
     expect(catalogJavaScriptProject(dir).packages[0]?.licenses).toEqual(['Apache-2.0']);
   });
+  it('leaves out optional packages npm did not install (other platforms) when node_modules exists', () => {
+    const dir = join(work, 'platform');
+    mkdirSync(join(dir, 'node_modules/a'), { recursive: true });
+    const lock = { name: 'p', version: '1.0.0', lockfileVersion: 3, packages: { '': { name: 'p' }, 'node_modules/a': { version: '1.0.0', optionalDependencies: { 'a-win32': '1.0.0' } }, 'node_modules/a-win32': { version: '1.0.0', optional: true, os: ['win32'] } } };
+    writeFileSync(join(dir, 'package-lock.json'), JSON.stringify(lock));
+    expect(catalogJavaScriptProject(dir).packages.map((p) => p.name)).toEqual(['a']);
+    // The lockfile alone describes every platform.
+    expect(parseLockfile('package-lock.json', JSON.stringify(lock)).packages.map((p) => p.name)).toEqual(['a', 'a-win32']);
+  });
 });

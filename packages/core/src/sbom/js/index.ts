@@ -15,6 +15,8 @@ export const LOCKFILE_NAMES = ['npm-shrinkwrap.json', 'package-lock.json', 'pnpm
 export const DEFAULT_MAX_LOCKFILE_BYTES = 100 * 1024 * 1024;
 
 export interface JavaScriptCatalogOptions extends CatalogOptions {
+  /** See PackageLockOptions.isInstalled; set by catalogJavaScriptProject when node_modules exists. */
+  isInstalled?: (lockPath: string) => boolean;
   maxLockfileBytes?: number;
   /** The project's package.json, parsed: names the root and tells dev from prod for yarn. */
   manifest?: Record<string, unknown>;
@@ -159,7 +161,10 @@ export function catalogJavaScriptProject(target: string, opts: JavaScriptCatalog
   const st = statOrThrow(target);
   const dir = st.isDirectory() ? target : dirname(target);
   const manifest = opts.manifest ?? readManifest(dir);
-  const withManifest: JavaScriptCatalogOptions = manifest ? { ...opts, manifest } : opts;
+  const withManifest: JavaScriptCatalogOptions = manifest ? { ...opts, manifest } : { ...opts };
+  if (withManifest.isInstalled === undefined && existsSync(join(dir, 'node_modules'))) {
+    withManifest.isInstalled = (lockPath) => existsSync(join(dir, lockPath));
+  }
   if (!st.isDirectory()) {
     const inv = parseLockfile(target, readText(target, max), withManifest);
     licensesFromNodeModules(inv, dir);

@@ -14,8 +14,16 @@ import {
   type PackageInput,
 } from './common.js';
 
+export interface PackageLockOptions extends CatalogOptions {
+  /**
+   * Whether a lockfile location (`node_modules/x`) is installed. Given when node_modules sits beside the
+   * lockfile: optional packages npm skipped (other platforms' binaries) are then left out, as installed.
+   */
+  isInstalled?: (lockPath: string) => boolean;
+}
+
 /** Parses package-lock.json / npm-shrinkwrap.json, lockfileVersion 1, 2 or 3. */
-export function parsePackageLock(file: string, text: string, opts: CatalogOptions = {}): Inventory {
+export function parsePackageLock(file: string, text: string, opts: PackageLockOptions = {}): Inventory {
   const doc = parseJsonLockfile(file, text);
   const version = doc['lockfileVersion'];
   const kind = /npm-shrinkwrap\.json$/u.test(file) ? 'npm-shrinkwrap' : 'package-lock';
@@ -71,7 +79,7 @@ export function fromPackagesMap(
   packages: Record<string, unknown>,
   kind: 'package-lock' | 'npm-shrinkwrap' | 'node_modules',
   lockfileVersion: string | undefined,
-  opts: CatalogOptions,
+  opts: PackageLockOptions,
 ): Inventory {
   const rootEntry = isRecord(packages['']) ? packages[''] : {};
   const rootName = strField(rootEntry['name']) ?? strField(doc['name']) ?? '';
@@ -97,6 +105,7 @@ export function fromPackagesMap(
       links.push([path, target]);
       continue;
     }
+    if ((entry['optional'] === true || entry['devOptional'] === true) && opts.isInstalled && !opts.isInstalled(path)) continue;
     const pathName = nameFromPath(path);
     const name = strField(entry['name']) ?? pathName;
     const isWorkspace = !path.includes('node_modules/');
