@@ -146,4 +146,12 @@ spec:
     o = io();
     expect(await main(args(policy('https://token.actions.githubusercontent.com')).slice(0, -2), o)).toBe(3);
   });
+
+  it('an image whose registry cannot be reached is denied (exit 3) with the reason', async () => {
+    const s = await setup();
+    const o = io();
+    expect(await main(['verify', '127.0.0.1:1/none/app:v1', '--policy', s.policy], o)).toBe(3);
+    expect(o.stdout).toContain('DENIED');
+    expect(o.stdout).toContain('REGISTRY_UNREACHABLE');
+  });
 });

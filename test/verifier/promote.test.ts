@@ -136,7 +136,7 @@ describe('registry evidence and promotion', () => {
     const failing = async (): Promise<Uint8Array> => {
       throw new Error('signer offline');
     };
-    await expect(promote(image.ref, `${B}/${prod}:v1`, policies, { sourceClient: clientA, destinationClient: clientB, vsaSigner: failing })).rejects.toThrow('signer offline');
+    await expect(promote(image.ref, `${B}/${prod}:v1`, policies, { sourceClient: clientA, destinationClient: clientB, vsaSigner: failing })).rejects.toMatchObject({ code: 'PROMOTION_FAILED', message: expect.stringContaining('signer offline') });
     // The image was copied by digest, but no tag names it.
     expect(await clientB.fetchManifest({ ...at(B, prod), digest: image.digest })).toBeDefined();
     expect(await clientB.listTags(at(B, prod))).not.toContain('v1');
@@ -173,5 +173,8 @@ describe('registry evidence and promotion', () => {
     io = captureIO();
     expect(await main(['promote', app.ref, `${A}/${prod}:v2`, '--policy', writeFile(dir, 'broken.yaml', 'apiVersion: provenant.dev/v1\nkind: Policy\nspec: {}\n')], io)).toBe(1);
     expect(io.stderr).toContain('POLICY_INVALID');
+    io = captureIO();
+    expect(await main(['promote', '127.0.0.1:1/none/app:v1', `${A}/${prod}:v3`, '--policy', policy], io)).toBe(3);
+    expect(io.stdout).toContain('REGISTRY_UNREACHABLE');
   });
 });

@@ -104,6 +104,18 @@ export async function writeVsa(prepared: PreparedDecision, args: PolicyArgs): Pr
   return bundle;
 }
 
+// Failures to read the evidence from a registry: the verifier denies (exit 3) with the reason, fail closed.
+const EVIDENCE_UNREADABLE: ReadonlySet<string> = new Set(['REGISTRY_UNREACHABLE', 'REGISTRY_UNAUTHORIZED', 'REGISTRY_DENIED', 'REGISTRY_NOT_FOUND', 'REGISTRY_ERROR', 'REGISTRY_PROTOCOL_ERROR', 'REGISTRY_TOO_MANY_REDIRECTS', 'REGISTRY_RATE_LIMITED', 'MANIFEST_UNKNOWN', 'MANIFEST_INVALID', 'MANIFEST_TOO_LARGE', 'BLOB_UNKNOWN', 'BLOB_TOO_LARGE', 'BLOB_TRUNCATED', 'DIGEST_MISMATCH', 'TIMEOUT', 'TLS_ERROR']);
+
+/** When evidence could not be read, the decision is a denial (exit 3) with the reason; undefined for other errors. */
+export async function denyForUnreadableEvidence(err: unknown, target: string, json: boolean, io: CliIO): Promise<ExitCode | undefined> {
+  const { ProvenantError } = await import('@provenant/core/errors');
+  if (!(err instanceof ProvenantError) || !EVIDENCE_UNREADABLE.has(err.code)) return undefined;
+  if (json) io.out(JSON.stringify({ ok: false, decision: null, error: err.toJSON() }) + '\n');
+  else io.out(`DENIED: ${target}\n  cannot read its signatures and attestations: [${err.code}] ${err.message}\n`);
+  return EXIT.DENIED;
+}
+
 /** `provenant verify <target> --policy P`: report, optional VSA, exit 3 on deny. */
 export async function runPolicyVerification(target: string, args: PolicyArgs & GlobalArgs, io: CliIO): Promise<ExitCode> {
   try {
@@ -115,6 +127,6 @@ export async function runPolicyVerification(target: string, args: PolicyArgs & G
     else io.out(verifier.formatDecision(d));
     return d.allowed ? EXIT.OK : EXIT.DENIED;
   } catch (err) {
-    return reportError(io, err, args.json);
+    return (await denyForUnreadableEvidence(err, target, args.json, io)) ?? reportError(io, err, args.json);
   }
 }

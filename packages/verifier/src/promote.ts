@@ -1,6 +1,5 @@
-import type { Digest } from '@provenant/core/digest';
 import { ProvenantError } from '@provenant/core/errors';
-import { copyImage, formatReference, parseReference, RegistryClient, type ImageReference, type RegistryClientOptions } from '@provenant/core/oci';
+import { copyImage, formatReference, parseReference, RegistryClient, type FetchedManifest, type ImageReference, type RegistryClientOptions } from '@provenant/core/oci';
 import { evaluate, type Decision, type EvaluateOptions } from './decide/evaluate.js';
 import type { Subject } from './decide/subject.js';
 import type { PolicySet } from './policy/compile.js';
@@ -31,11 +30,56 @@ export interface PromotionResult {
   };
 }
 
+interface Copy {
+  readonly src: RegistryClient;
+  readonly dst: RegistryClient;
+  readonly source: ImageReference;
+  readonly destination: ImageReference;
+  readonly tag: string;
+  readonly root: FetchedManifest;
+}
+
+/** Copies the allowed image, its referrers, its cosign tags and the VSA by digest, then writes the tag. */
+async function copyThenTag(c: Copy, decision: Decision, policies: PolicySet, options: PromoteOptions): Promise<NonNullable<PromotionResult['promoted']>> {
+  const digest = c.root.digest;
+  const pinned: ImageReference = { ...c.source, tag: undefined, digest };
+  const target: ImageReference = { ...c.destination, tag: undefined, digest };
+  // By digest (no tag): the image, its children and its referrers.
+  const copied = await copyImage(c.src, pinned, target, { destinationClient: c.dst });
+  const cosignTags: string[] = [];
+  for (const suffix of ['sig', 'att'] as const) {
+    const legacy = legacyTag(digest, suffix);
+    const found = await c.src.fetchManifest({ ...c.source, tag: legacy, digest: undefined });
+    if (!found) continue;
+    await copyImage(c.src, { ...c.source, tag: undefined, digest: found.digest }, { ...c.destination, tag: legacy, digest: undefined }, { destinationClient: c.dst, referrers: false });
+    cosignTags.push(legacy);
+  }
+  let vsa: { referrer: string; bundle: Uint8Array } | undefined;
+  if (options.vsaSigner) {
+    const bundle = await options.vsaSigner(buildVsa(decision, policies, options.vsa));
+    const referrer = await attachBundle(c.dst, target, { digest, size: c.root.size, mediaType: c.root.mediaType }, bundle, { 'dev.provenant.kind': 'vsa' });
+    vsa = { referrer, bundle };
+  }
+  // Last: the tag. Everything it points to is already in place.
+  const tagged: ImageReference = { ...c.destination, tag: c.tag, digest: undefined };
+  await c.dst.putManifest(tagged, c.root.bytes, { mediaType: c.root.mediaType });
+  return {
+    reference: formatReference(tagged),
+    digestReference: formatReference(target),
+    manifests: copied.manifests,
+    blobs: copied.blobs,
+    referrers: copied.referrers.length,
+    cosignTags,
+    vsa,
+  };
+}
+
 /**
  * Promotes an image: resolves the source tag to a digest once, decides under the policies (subject =
  * the destination name, pinned to that digest), and only when allowed copies the image with its
  * referrers (core/oci copyImage, by digest), its cosign `.sig`/`.att` manifests and a new signed VSA.
- * The destination tag is written last, so a failure part-way leaves no tag on a half-copied image.
+ * The destination tag is written last, so a failure part-way leaves no tag on a half-copied image
+ * (PROMOTION_FAILED, with the cause).
  */
 export async function promote(source: string, destination: string, policies: PolicySet, options: PromoteOptions = {}): Promise<PromotionResult> {
   const s = parseReference(source);
@@ -48,42 +92,14 @@ export async function promote(source: string, destination: string, policies: Pol
 
   // The one resolution of the source tag; everything after works on this digest.
   const root = await src.getManifest(s);
-  const digest = root.digest;
-  const pinned: ImageReference = { ...s, tag: undefined, digest };
-  const target: ImageReference = { ...d, tag: undefined, digest };
-  const evidence = await fetchImageEvidence(src, pinned, digest);
-  const subject: Subject = { kind: 'image', ref: formatReference({ ...d, tag, digest: undefined }), digest };
+  const evidence = await fetchImageEvidence(src, { ...s, tag: undefined, digest: root.digest }, root.digest);
+  const subject: Subject = { kind: 'image', ref: formatReference({ ...d, tag, digest: undefined }), digest: root.digest };
   const decision = evaluate(subject, evidence, policies, options);
   if (!decision.allowed) return { decision };
-
-  // By digest (no tag): the image, its children and its referrers.
-  const copied = await copyImage(src, pinned, target, { destinationClient: dst });
-  const cosignTags: string[] = [];
-  for (const suffix of ['sig', 'att'] as const) {
-    const legacy = legacyTag(digest, suffix);
-    const found = await src.fetchManifest({ ...s, tag: legacy, digest: undefined });
-    if (!found) continue;
-    await copyImage(src, { ...s, tag: undefined, digest: found.digest }, { ...d, tag: legacy, digest: undefined }, { destinationClient: dst, referrers: false });
-    cosignTags.push(legacy);
+  try {
+    return { decision, promoted: await copyThenTag({ src, dst, source: s, destination: d, tag, root }, decision, policies, options) };
+  } catch (err) {
+    const why = err instanceof ProvenantError ? `[${err.code}] ${err.message}` : err instanceof Error ? err.message : String(err);
+    throw new ProvenantError('PROMOTION_FAILED', `promotion of ${root.digest} to ${formatReference({ ...d, tag, digest: undefined })} failed; no tag was written: ${why}`, { cause: err });
   }
-  let vsa: { referrer: string; bundle: Uint8Array } | undefined;
-  if (options.vsaSigner) {
-    const bundle = await options.vsaSigner(buildVsa(decision, policies, options.vsa));
-    const referrer = await attachBundle(dst, target, { digest, size: root.size, mediaType: root.mediaType }, bundle, { 'dev.provenant.kind': 'vsa' });
-    vsa = { referrer, bundle };
-  }
-  // Last: the tag. Everything it points to is already in place.
-  await dst.putManifest({ ...d, tag, digest: undefined }, root.bytes, { mediaType: root.mediaType });
-  return {
-    decision,
-    promoted: {
-      reference: formatReference({ ...d, tag, digest: undefined }),
-      digestReference: formatReference({ ...d, tag: undefined, digest: digest as Digest }),
-      manifests: copied.manifests,
-      blobs: copied.blobs,
-      referrers: copied.referrers.length,
-      cosignTags,
-      vsa,
-    },
-  };
 }

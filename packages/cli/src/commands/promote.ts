@@ -49,7 +49,9 @@ const mod: CommandModule<PromoteArgs> = {
       }
       return d.allowed ? EXIT.OK : EXIT.DENIED;
     } catch (err) {
-      return reportError(io, err, args.json);
+      // Unreadable source evidence denies (exit 3); a failed copy is PROMOTION_FAILED (exit 1), with no tag written.
+      const { denyForUnreadableEvidence } = await import('../policy-decision.js');
+      return (await denyForUnreadableEvidence(err, args.source, args.json, io)) ?? reportError(io, err, args.json);
     }
   },
 };
