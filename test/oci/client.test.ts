@@ -255,7 +255,7 @@ describe('referrers (the registry has no referrers API: tag schema fallback)', (
       await client.pushBlob(r, ref.empty);
       await client.pushBlob(r, ref.blob);
     }
-    const writers = refs.map(() => new RegistryClient({ credentials: staticCredentials({}), referrersFallbackAttempts: 10 }));
+    const writers = refs.map(() => new RegistryClient({ credentials: staticCredentials({}), referrersFallbackAttempts: 10, referrersFallbackSettleMs: 400 }));
     await Promise.all(refs.map((ref, i) => writers[i]!.putManifest({ ...r, tag: undefined, digest: ref.digest }, ref.manifest)));
     for (const w of writers) w.close();
     const listed = (await client.listReferrers(r, img.digest)).map((d) => d.digest).sort();
