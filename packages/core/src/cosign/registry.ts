@@ -65,7 +65,8 @@ async function pushBundleReferrer(client: RegistryClient, image: ImageReference 
     config: { mediaType: OCI_EMPTY_MEDIA_TYPE, digest: OCI_EMPTY_DIGEST, size: OCI_EMPTY_JSON.length },
     layers: [{ mediaType: SIGSTORE_BUNDLE_ARTIFACT_TYPE, digest: pushed.digest, size: bytes.length }],
     subject: image.descriptor,
-    annotations,
+    // As cosign's bundle spec: what the bundle holds, its predicate type, and when it was made.
+    annotations: { ...annotations, 'org.opencontainers.image.created': new Date().toISOString() },
   };
   const manifestBytes = Buffer.from(JSON.stringify(manifest));
   return (await client.putManifest(withReference(image, { digest: digestOf(manifestBytes) }), manifestBytes, { mediaType: OCI_MANIFEST })).digest;
