@@ -17,6 +17,8 @@ export type Fault =
   | { kind: 'lieContentLength'; contentLength: number }
   /** Forward the status and headers but send this body instead (wrong digest, larger than declared). */
   | { kind: 'replaceBody'; body: (real: Buffer) => Buffer; chunked?: boolean; dropHeaders?: string[] }
+  /** Forward, adding these response headers. */
+  | { kind: 'addHeaders'; headers: Record<string, string> }
   /** Forward without the Range header (a server that always answers 200 with the whole body). */
   | { kind: 'ignoreRange' }
   /** Redirect to this location (relative locations to itself make a loop). */
@@ -82,7 +84,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       return;
     }
     const up = await forward(req, Buffer.concat(chunks), fault?.kind === 'ignoreRange');
-    const headers: http.OutgoingHttpHeaders = { ...up.headers };
+    const headers: http.OutgoingHttpHeaders = { ...up.headers, ...(fault?.kind === 'addHeaders' ? fault.headers : {}) };
     delete headers['transfer-encoding'];
     delete headers.connection;
     let body = up.body;

@@ -103,6 +103,14 @@ describe('manifests and blobs', () => {
     expect((await client.getBlob(r3, { digest: sha256(streamed) })).equals(streamed)).toBe(true);
   });
 
+  it('pushes and reads an empty blob', async () => {
+    const r = repo('empty');
+    const empty = Buffer.alloc(0);
+    expect((await client.pushBlob(r, empty)).size).toBe(0);
+    expect((await client.getBlob(r, { digest: sha256(empty), size: 0 })).length).toBe(0);
+    expect((await client.pushBlob(repo('empty-chunked'), empty, { chunkSize: 10 })).digest).toBe(sha256(empty));
+  });
+
   it('mounts a blob from another repository of the same registry', async () => {
     const a = repo('mount-src');
     const b = repo('mount-dst');

@@ -107,6 +107,14 @@ describe('retries', () => {
     expect(await direct.headBlob(repo, sha256(data))).toBe(1000);
   });
 
+  it('honours OCI-Chunk-Min-Length from the upload start', async () => {
+    proxy.fault = (r) => (r.method === 'POST' ? { kind: 'addHeaders', headers: { 'oci-chunk-min-length': '100000' } } : undefined);
+    const data = randomBytes(250_000);
+    await client().pushBlob(repo, data, { chunkSize: 10_000 });
+    expect(count((r) => r.method === 'PATCH')).toBe(3);
+    expect(await direct.headBlob(repo, sha256(data))).toBe(250_000);
+  });
+
   it('retries a manifest PUT (idempotent) answered 502', async () => {
     let n = 0;
     proxy.fault = (r) => (r.method === 'PUT' && isManifest(r) && n++ === 0 ? { kind: 'status', status: 502 } : undefined);

@@ -526,7 +526,7 @@ export class RegistryClient {
     return false;
   }
 
-  private async startUpload(repo: RepositoryRef, mount?: { mount: Digest; from: string }): Promise<{ mounted: true } | { mounted: false; location: URL }> {
+  private async startUpload(repo: RepositoryRef, mount?: { mount: Digest; from: string }): Promise<{ mounted: true } | { mounted: false; location: URL; minChunk: number }> {
     if (mount) assertRepository(mount.from);
     const what = mount ? `mount ${mount.mount} from ${mount.from} into ${formatReference(repo)}` : `start upload to ${formatReference(repo)}`;
     const query = mount ? `?mount=${encodeURIComponent(mount.mount)}&from=${encodeURIComponent(mount.from)}` : '';
@@ -543,7 +543,9 @@ export class RegistryClient {
     discard(res);
     if (mount && res.status === 201) return { mounted: true };
     await this.expect(res, [202], what, 'REGISTRY_NOT_FOUND');
-    return { mounted: false, location: this.location(res, what) };
+    // Distribution spec 1.1: chunks must be at least OCI-Chunk-Min-Length bytes when the registry says so.
+    const minChunk = Number(responseHeader(res.headers, 'oci-chunk-min-length') ?? '0');
+    return { mounted: false, location: this.location(res, what), minChunk: Number.isSafeInteger(minChunk) && minChunk > 0 ? minChunk : 0 };
   }
 
   private location(res: HttpResponse, what: string): URL {
@@ -581,7 +583,7 @@ export class RegistryClient {
     if (options.mountFrom !== undefined && options.mountFrom !== repo.repository) {
       const started = await this.startUpload(repo, { mount: digest, from: options.mountFrom });
       if (started.mounted) return { digest, size, mounted: true, existed: false };
-      await this.upload(repo, started.location, digest, size, data, options.chunkSize ?? this.options.chunkSize);
+      await this.upload(repo, started.location, digest, size, data, chunkSizeFor(options.chunkSize ?? this.options.chunkSize, started.minChunk));
       return { digest, size, mounted: false, existed: false };
     }
     const attempts = Buffer.isBuffer(data) ? 1 + (this.options.retries ?? 3) : 1;
@@ -589,7 +591,7 @@ export class RegistryClient {
       try {
         const started = await this.startUpload(repo);
         if (started.mounted) return { digest, size, mounted: true, existed: false };
-        await this.upload(repo, started.location, digest, size, data, options.chunkSize ?? this.options.chunkSize);
+        await this.upload(repo, started.location, digest, size, data, chunkSizeFor(options.chunkSize ?? this.options.chunkSize, started.minChunk));
         return { digest, size, mounted: false, existed: false };
       } catch (err) {
         const code = (err as ProvenantError).code;
@@ -739,6 +741,10 @@ export class RegistryClient {
       openBlob: (desc) => this.openBlob(repo, desc, { maxBytes: Number.MAX_SAFE_INTEGER }),
     };
   }
+}
+
+function chunkSizeFor(wanted: number | undefined, minimum: number): number | undefined {
+  return wanted === undefined ? undefined : Math.max(wanted, minimum);
 }
 
 /** The first byte position of a 206 answer's `Content-Range: bytes START-END/TOTAL`. */
