@@ -62,9 +62,16 @@ export function sourceQualifiers(source: PackageSourceKind, resolved: string | u
 
 /** The package name inside a registry tarball URL (`.../@scope/name/-/name-1.0.0.tgz`), for aliases. */
 export function nameFromRegistryUrl(resolved: unknown): string | undefined {
-  if (typeof resolved !== 'string') return undefined;
-  const m = /^https?:\/\/[^/]+\/(?:.*?\/)??((?:@[^/]+(?:\/|%2f))?[^/@]+)\/-\/[^/]+\.tgz(?:#.*)?$/iu.exec(resolved);
-  return m?.[1] ? decodeURIComponent(m[1]) : undefined;
+  if (typeof resolved !== 'string' || !/^https?:\/\//.test(resolved)) return undefined;
+  const dash = resolved.indexOf('/-/');
+  if (dash === -1) return undefined;
+  const file = resolved.slice(dash + 3).split('#')[0] ?? '';
+  if (file.includes('/') || !file.endsWith('.tgz')) return undefined;
+  const before = resolved.slice(resolved.indexOf('/', resolved.indexOf('//') + 2) + 1, dash).split('/');
+  const last = before[before.length - 1] ?? '';
+  const scope = before[before.length - 2];
+  const name = last.includes('%2f') || last.includes('%2F') ? decodeURIComponent(last) : scope?.startsWith('@') ? `${scope}/${last}` : last;
+  return name === '' || name.includes('@', 1) ? undefined : name;
 }
 
 export function licensesOf(license: unknown): string[] {

@@ -152,3 +152,15 @@ describe('yarn.lock', () => {
     expectClosedGraph(inv);
   });
 });
+
+describe('registry tarball URLs', () => {
+  it('name the package they hold', async () => {
+    const { nameFromRegistryUrl } = await import('./common.js');
+    expect(nameFromRegistryUrl('https://registry.example.test/left/-/left-1.0.0.tgz')).toBe('left');
+    expect(nameFromRegistryUrl('https://registry.example.test/@s/right/-/right-1.0.0.tgz#abc')).toBe('@s/right');
+    expect(nameFromRegistryUrl('https://registry.example.test/@s%2fright/-/right-1.0.0.tgz')).toBe('@s/right');
+    expect(nameFromRegistryUrl('https://h.example.test/api/npm/virtual/left/-/left-1.0.0.tgz')).toBe('left');
+    expect(nameFromRegistryUrl('https://codeload.example.test/acme/x/tar.gz/abc')).toBeUndefined();
+    expect(nameFromRegistryUrl('file:../x')).toBeUndefined();
+  });
+});

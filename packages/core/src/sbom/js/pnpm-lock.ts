@@ -38,10 +38,17 @@ function splitKey(major: PnpmMajor, key: string): { name: string; version: strin
   return { name: k.slice(0, at), version: k.slice(at + 1) };
 }
 
-/** The canonical `name@version` for a packages/snapshots key. */
+const canonicalCache = new Map<string, string | undefined>();
+
+/** The canonical `name@version` for a packages/snapshots key (memoized: keys repeat across sections). */
 function canonical(major: PnpmMajor, key: string): string | undefined {
+  const cacheKey = `${major} ${key}`;
+  if (canonicalCache.has(cacheKey)) return canonicalCache.get(cacheKey);
   const s = splitKey(major, key);
-  return s ? `${s.name}@${s.version}` : undefined;
+  const out = s ? `${s.name}@${s.version}` : undefined;
+  if (canonicalCache.size > 50_000) canonicalCache.clear();
+  canonicalCache.set(cacheKey, out);
+  return out;
 }
 
 /** The packages key a dependency reference points to (`3.3.4`, `1.0.0_peer`, `/alias-target/1.0.0`, `real@1.0.0`). */
