@@ -152,4 +152,18 @@ describe('policy files', () => {
     expect(set.policies.map((p) => p.name)).toEqual(['prod', 'staging']);
     expect((await loadError(policyYaml() + '---\n' + policyYaml())).code).toBe('POLICY_INVALID');
   });
+
+  it('globs are literal apart from * ? **; noMatch disagreements fail closed', async () => {
+    const dir = tempDir();
+    const one = (name: string, glob: string, noMatch: string) =>
+      writeFile(dir, `${name}.yaml`, JSON.stringify({ apiVersion: 'provenant.dev/v1', kind: 'PolicyList', noMatch, items: [{ apiVersion: 'provenant.dev/v1', kind: 'Policy', metadata: { name }, spec: { artifacts: [glob], authorities: [{ name: 'x', static: 'pass' }] } }] }));
+    const set = await loadPolicy([one('a', 'dist/app.(tgz)', 'allow'), one('b', 'dist/v?/*.tgz', 'deny')]);
+    expect(set.noMatch).toBe('deny');
+    const [a, b] = set.policies;
+    expect(a!.artifacts[0]!.test('dist/app.(tgz)')).toBe(true);
+    expect(a!.artifacts[0]!.test('dist/appXtgz')).toBe(false);
+    expect(b!.artifacts[0]!.test('dist/v1/app.tgz')).toBe(true);
+    expect(b!.artifacts[0]!.test('dist/v10/app.tgz')).toBe(false);
+    expect((await loadPolicy([one('c', 'x', 'allow'), one('d', 'y', 'allow')])).noMatch).toBe('allow');
+  });
 });
