@@ -128,7 +128,13 @@ describe('retries', () => {
     expect(count(isManifest)).toBe(1);
     // Registry text reaches error messages without control characters (no terminal escapes).
     proxy.fault = (r) => (isManifest(r) ? { kind: 'status', status: 403, body: JSON.stringify({ errors: [{ code: 'DENIED', message: 'no\u001b[31m red\r\nline' }] }) } : undefined);
-    const err = await client().getManifest(v1()).catch((e: unknown) => e as Error);
+    const err = await client()
+      .getManifest(v1())
+      .then(
+        () => new Error('no error'),
+        (e: unknown) => e as Error,
+      );
+    expect(err).toBeInstanceOf(ProvenantError);
     expect(err.message).not.toMatch(/[\u0000-\u001f]/);
     proxy.fault = (r) => (isManifest(r) ? { kind: 'status', status: 401, headers: { 'www-authenticate': 'Basic realm="x"' } } : undefined);
     expect(await codeOf(client().getManifest(v1()))).toBe('REGISTRY_UNAUTHORIZED');
