@@ -47,3 +47,23 @@ describe('keyless image signatures', () => {
     expect(prefix.code).toBe(3);
   }, 60_000);
 });
+
+describe('provenant pipeline --image, keyless', () => {
+  const digest = buildAndPushImage(work, host, 'keyless/pipeline', 'p1', 'pipeline image\n');
+  const ref = `${host}/keyless/pipeline:p1`;
+
+  it('signs and attests the image under the Fulcio identity; verify-image passes with that identity, near misses fail', async () => {
+    const out = join(work, 'evidence');
+    const r = await cli('pipeline', '--out', out, '--image', ref, '--identity-token', sigstore.identityToken, '--fulcio-url', sigstore.fulcioURL, '--rekor-url', sigstore.rekorURL, '--trusted-root', sigstore.trustedRootPath, '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    const verify = (...a: string[]) => cli('verify-image', `${host}/keyless/pipeline@${digest}`, '--trusted-root', sigstore.trustedRootPath, '--json', ...a);
+    const ok = await verify('--certificate-identity', SAN, '--certificate-oidc-issuer', ISSUER, '--attestation-type', 'https://slsa.dev/provenance/v1');
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout).attestations.length).toBe(4);
+    for (const [san, issuer] of [[`${SAN}.evil`, ISSUER], [SAN.slice(1), ISSUER], [SAN, `${ISSUER}x`]] as const) {
+      const bad = await verify('--certificate-identity', san, '--certificate-oidc-issuer', issuer);
+      expect([san, issuer, bad.code]).toEqual([san, issuer, 3]);
+    }
+    expect((await cli('pipeline', '--out', join(work, 'e2'), '--identity-token', sigstore.identityToken, '--fulcio-url', sigstore.fulcioURL, '--rekor-url', sigstore.rekorURL, '--quiet')).code).toBe(2);
+  }, 120_000);
+});

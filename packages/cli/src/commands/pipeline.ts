@@ -8,6 +8,13 @@ interface PipelineArgs {
   out: string;
   image?: string;
   authfile?: string;
+  key?: string;
+  passwordFile?: string;
+  identityToken?: string;
+  fulcioUrl?: string;
+  rekorUrl?: string;
+  tsaUrl?: string;
+  trustedRoot?: string;
 }
 
 const mod: CommandModule<PipelineArgs> = {
@@ -18,7 +25,14 @@ const mod: CommandModule<PipelineArgs> = {
       .positional('dir', { type: 'string', describe: 'project directory (default: the embedded sample in fixtures/sample-app)' })
       .option('out', { type: 'string', default: './evidence', describe: 'evidence directory to write (replaced atomically)' })
       .option('image', { type: 'string', describe: 'also sign and attest this image in its registry (a tag is resolved to its digest once)' })
-      .option('authfile', { type: 'string', describe: 'docker-format auth file for --image' }) as never,
+      .option('authfile', { type: 'string', describe: 'docker-format auth file for --image' })
+      .option('key', { type: 'string', describe: 'sign with this private key instead of an ephemeral one' })
+      .option('password-file', { type: 'string' })
+      .option('identity-token', { type: 'string', describe: 'sign keyless (Fulcio) with this OIDC token; needs --trusted-root to verify' })
+      .option('fulcio-url', { type: 'string' })
+      .option('rekor-url', { type: 'string' })
+      .option('tsa-url', { type: 'string' })
+      .option('trusted-root', { type: 'string', describe: 'TrustedRoot the keyless signatures are verified against' }) as never,
   handler: async (args, io) => {
     // yargs keeps extra positionals in `_` (after the command name) instead of rejecting them.
     const extra = ((args as { _?: unknown[] })._ ?? []).slice(1);
@@ -33,7 +47,10 @@ const mod: CommandModule<PipelineArgs> = {
     // --image adds the registry stage (packages/cli/src/pipeline/stages/image.ts) before verification.
     const { imageStage } = await import('../pipeline/stages/image.js');
     const { withImageStage } = await import('../pipeline/stages/verification.js');
-    const stages = args.image ? withImageStage(PIPELINE_STAGES, imageStage(args.image, args.authfile ? { authFile: args.authfile } : {})) : PIPELINE_STAGES;
+    const { signerSourceFromArgs } = await import('../pipeline/stages/signer-args.js');
+    const source = await signerSourceFromArgs(args);
+    const withSigner = source ? PIPELINE_STAGES.map((s) => (s.name === 'sign' ? source : s)) : PIPELINE_STAGES;
+    const stages = args.image ? withImageStage(withSigner, imageStage(args.image, args.authfile ? { authFile: args.authfile } : {})) : withSigner;
     const { outDir, index } = await runPipeline({ projectDir, outDir: args.out, stages, ...(log ? { log } : {}) });
     io.out(args.json ? JSON.stringify(index, null, 2) + '\n' : summary(outDir, index));
     return EXIT.OK;

@@ -5,7 +5,7 @@ import { verifyBundle, type TrustMaterial, type VerifyOptions } from '../verify/
 import { ANNOTATIONS, parseSimpleSigningPayload } from './conventions.js';
 import { legacyLayerToBundle } from './legacy.js';
 import { COSIGN_SIGN_PREDICATE_TYPE, readImageSignatures, type StorageFormat } from './registry.js';
-import { verifyImageBundle, verifySimpleSigning, type ImageSignerPolicy } from './verify.js';
+import { checkIssuerRegExp, corePolicyOf, verifyImageBundle, verifySimpleSigning, type ImageSignerPolicy } from './verify.js';
 
 export interface VerifiedImage {
   readonly digest: Digest;
@@ -48,9 +48,9 @@ export async function verifyImage(client: RegistryClient, image: ImageReference 
         if (anyTlog(verifyOptions)) throw new ProvenantError('TLOG_THRESHOLD_NOT_MET', 'image signature has no transparency-log entry (allow with a tlog threshold of 0)');
         verifySimpleSigning(layer.blob, layer.annotations[ANNOTATIONS.signature] ?? '', image.digest, policy.publicKey);
       } else {
-        const corePolicy = policy.kind === 'key' ? policy : { ...policy, kind: 'identity' as const };
-        const { issuerRegExp: _ignored, ...p } = corePolicy as typeof corePolicy & { issuerRegExp?: string };
-        verifyBundle(legacyLayerToBundle(layer), { data: layer.blob }, p as Parameters<typeof verifyBundle>[2], trust, verifyOptions);
+        // The identity checks (and an issuer regex) are the same as for bundles: reuse that path's policy mapping.
+        verifyBundle(legacyLayerToBundle(layer), { data: layer.blob }, corePolicyOf(policy), trust, verifyOptions);
+        if (policy.kind === 'identity' && policy.issuerRegExp !== undefined) checkIssuerRegExp(layer, policy.issuerRegExp, trust, verifyOptions);
       }
       signatures.push({ source: 'sig-tag' });
     });

@@ -2,6 +2,7 @@ import { createPublicKey, verify as cryptoVerify } from 'node:crypto';
 import { ProvenantError } from '../errors.js';
 import { verifyBundle, type IdentityPolicy, type PublicKeyInput, type TrustMaterial, type VerificationResult, type VerifyOptions } from '../verify/index.js';
 import { parseSimpleSigningPayload } from './conventions.js';
+import { legacyLayerToBundle, type LegacyLayer } from './legacy.js';
 
 /** Who must have signed: a key, or a certificate identity (SAN exact/regex, issuer exact/regex). */
 export type ImageSignerPolicy =
@@ -23,6 +24,22 @@ function anchored(re: string): RegExp {
   }
 }
 
+/** Our image policy as core/verify's: an identity with nothing named (only an issuer regex, or nothing) is "any certificate the root vouches for". */
+export function corePolicyOf(policy: ImageSignerPolicy): Parameters<typeof verifyBundle>[2] {
+  if (policy.kind === 'key') return { kind: 'key', publicKey: policy.publicKey };
+  const { issuerRegExp: _re, kind: _kind, ...identity } = policy;
+  const named = identity.subjectAlternativeName !== undefined || identity.subjectAlternativeNameRegExp !== undefined || identity.issuer !== undefined;
+  return named ? { kind: 'identity', ...identity } : { kind: 'any' };
+}
+
+/** An issuer regex, checked on the certificate a legacy layer's bundle verified with. */
+export function checkIssuerRegExp(layer: LegacyLayer, issuerRegExp: string, trust: TrustMaterial, options: VerifyOptions): void {
+  const r = verifyBundle(legacyLayerToBundle(layer), { data: layer.blob }, { kind: 'any' }, trust, options);
+  if (r.signer.kind === 'certificate' && !anchored(issuerRegExp).test(r.signer.issuer ?? '')) {
+    throw new ProvenantError('ISSUER_MISMATCH', `certificate issuer ${r.signer.issuer ?? '(none)'} does not match ${issuerRegExp}`);
+  }
+}
+
 /**
  * Verifies one Sigstore bundle attached to an image (a referrer, or a converted `.sig`/`.att` layer)
  * against the image digest: an attestation's statement must name the digest as a subject; a
@@ -30,16 +47,8 @@ function anchored(re: string): RegExp {
  */
 export function verifyImageBundle(bundle: unknown, imageDigest: string, policy: ImageSignerPolicy, trust: TrustMaterial, options: VerifyOptions = {}): VerifiedImageBundle {
   const isDsse = typeof bundle === 'object' && bundle !== null && 'dsseEnvelope' in bundle;
-  let issuerRegExp: string | undefined;
-  let corePolicy: Parameters<typeof verifyBundle>[2];
-  if (policy.kind === 'key') corePolicy = { kind: 'key', publicKey: policy.publicKey };
-  else {
-    const { issuerRegExp: re, kind: _kind, ...identity } = policy;
-    issuerRegExp = re;
-    const named = identity.subjectAlternativeName !== undefined || identity.subjectAlternativeNameRegExp !== undefined || identity.issuer !== undefined;
-    // An issuer regex alone still needs a certificate chaining to the trusted root: kind "any", then the regex.
-    corePolicy = named ? { kind: 'identity', ...identity } : { kind: 'any' };
-  }
+  const corePolicy = corePolicyOf(policy);
+  const issuerRegExp = policy.kind === 'identity' ? policy.issuerRegExp : undefined;
   let result: VerificationResult;
   if (isDsse) {
     result = verifyBundle(bundle, { digest: imageDigest }, corePolicy, trust, options);

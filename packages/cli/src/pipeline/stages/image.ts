@@ -31,18 +31,21 @@ export function imageStage(ref: string, options: { authFile?: string } = {}): Pi
         const img = await cosign.resolveImage(client, ref);
         const subject = { name: cosign.dockerReference(img.registry, img.repository), digest: { sha256: img.digest.slice('sha256:'.length) } };
         ctx.log(`[image] ${ref} is ${img.digest}`);
-        await cosign.signImage(client, img, signing.signer, { format: 'both' });
+        await cosign.signImage(client, img, signing.signer, { format: 'both', sign: signing.signOptions });
         ctx.kpis.signatures.created += 2;
         const predicate = (prov.statement as { predicate: Record<string, unknown> }).predicate;
         const statements = [createStatement([subject], slsa.SLSA_PROVENANCE_V1, predicate)];
         const sbom = ctx.outputs.get('sbom') as { bytes: Buffer } | undefined;
         if (sbom) statements.push(createStatement([subject], CYCLONEDX_PREDICATE_TYPE, JSON.parse(sbom.bytes.toString('utf8')) as Record<string, unknown>));
         for (const st of statements) {
-          await cosign.attestImage(client, img, st, signing.signer, { format: 'both' });
+          await cosign.attestImage(client, img, st, signing.signer, { format: 'both', sign: signing.signOptions });
           ctx.kpis.attestations.created += 2;
         }
-        const trust = loadTrustedRoot({ mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1' });
-        const v = await cosign.verifyImage(client, img, { kind: 'key', publicKey: signing.publicKeyPem }, trust, { verify: { tlogThreshold: 0, timestampThreshold: 0 } });
+        const trust = signing.trust ?? loadTrustedRoot({ mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1' });
+        const unlogged = !signing.signOptions.rekorURL && !signing.signOptions.tsaURL;
+        const v = signing.publicKeyPem
+          ? await cosign.verifyImage(client, img, { kind: 'key', publicKey: signing.publicKeyPem }, trust, { verify: unlogged ? { tlogThreshold: 0, timestampThreshold: 0 } : {} })
+          : await cosign.verifyImage(client, img, { kind: 'identity' }, trust);
         const out: ImageStageOutput = {
           reference: `${img.registry}/${img.repository}@${img.digest}`,
           digest: img.digest,

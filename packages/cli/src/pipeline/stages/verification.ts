@@ -22,10 +22,10 @@ export const verificationStage: PipelineStage = {
     const signing = ctx.outputs.get('signing') as SigningStageOutput | undefined;
     if (!signing) return { status: 'skipped', detail: 'nothing was signed' };
     const { loadTrustedRoot, verifyBundle } = await import('@provenant/core/verify');
-    const trust = loadTrustedRoot({ mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1' });
-    const policy = { kind: 'key' as const, publicKey: signing.publicKeyPem };
-    // Offline ephemeral-key signatures carry no log entry; the key itself is the trust anchor here.
-    const options = { tlogThreshold: 0, timestampThreshold: 0 };
+    const trust = signing.trust ?? loadTrustedRoot({ mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1' });
+    const policy = signing.publicKeyPem ? { kind: 'key' as const, publicKey: signing.publicKeyPem } : { kind: 'any' as const };
+    // Offline key signatures carry no log entry unless one was asked for; the key itself is the trust anchor.
+    const options = signing.publicKeyPem && !signing.signOptions.rekorURL && !signing.signOptions.tsaURL ? { tlogThreshold: 0, timestampThreshold: 0 } : {};
     const checks: Check[] = [];
     const check = (what: string, file: string, f: () => string): void => {
       try {
@@ -59,7 +59,7 @@ export const verificationStage: PipelineStage = {
       ctx.kpis.signatures.verified += image.signatures;
       ctx.kpis.attestations.verified += image.attestations.length;
     }
-    const report = { publicKey: signing.publicKeyPem, passed: checks.every((c) => c.ok), checks, ...(image ? { image: { reference: image.reference, digest: image.digest } } : {}) };
+    const report = { ...(signing.publicKeyPem ? { publicKey: signing.publicKeyPem } : { signer: 'certificate (keyless)' }), passed: checks.every((c) => c.ok), checks, ...(image ? { image: { reference: image.reference, digest: image.digest } } : {}) };
     await ctx.addFile(VERIFICATION_REPORT_FILE, JSON.stringify(report, null, 2) + '\n', { kind: 'verification-report', mediaType: 'application/json' });
     const failed = checks.filter((c) => !c.ok);
     if (failed.length) throw new ProvenantError('VERIFICATION_FAILED', `pipeline verification failed: ${failed.map((c) => `${c.what} [${c.code ?? 'FAILED'}] ${c.detail}`).join('; ')}`);
