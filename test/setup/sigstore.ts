@@ -114,6 +114,9 @@ export async function startSigstoreServers(): Promise<{ parts: SigstoreParts; st
   const ca = await initializeCA(ecKeys(), ctlog);
   const tlog = await initializeTLog(rekor.url, ecKeys());
   const tsa = await initializeTSA(ecKeys());
+  // asn1js writes genTime fractions with trailing zeros trimmed (".12Z"), which @sigstore/core's parser
+  // (used by the @sigstore/verify interop checks) rejects; whole seconds keep those checks deterministic.
+  (tsa as unknown as { getCurrentTime: () => Date }).getCurrentTime = () => new Date(Math.floor(Date.now() / 1000) * 1000);
   const rekorMock = rekorHandler(tlog);
   rekor.route(rekorMock.path, (body) => rekorMock.fn(canonicalizeRekorEntry(body)));
   const fulcioMock = fulcioHandler(ca);
