@@ -1,6 +1,7 @@
 import { ProvenantError } from '@provenant/core/errors';
-import { EXIT } from '../io.js';
+import { EXIT, type CliIO } from '../io.js';
 import type { EvidenceIndex } from '../pipeline/evidence.js';
+import type { StageEvent } from '../pipeline/run.js';
 import type { CommandModule } from './types.js';
 
 interface PipelineArgs {
@@ -51,11 +52,25 @@ const mod: CommandModule<PipelineArgs> = {
     const source = await signerSourceFromArgs(args);
     const withSigner = source ? PIPELINE_STAGES.map((s) => (s.name === 'sign' ? source : s)) : PIPELINE_STAGES;
     const stages = args.image ? withImageStage(withSigner, imageStage(args.image, args.authfile ? { authFile: args.authfile } : {})) : withSigner;
-    const { outDir, index } = await runPipeline({ projectDir, outDir: args.out, stages, ...(log ? { log } : {}) });
+    const onStage = io.isTTY && !args.quiet && !args.json ? progressBar(io) : undefined;
+    const { outDir, index } = await runPipeline({ projectDir, outDir: args.out, stages, ...(log ? { log } : {}), ...(onStage ? { onStage } : {}) });
     io.out(args.json ? JSON.stringify(index, null, 2) + '\n' : summary(outDir, index));
     return EXIT.OK;
   },
 };
+
+/** One redrawn stderr line per stage: `[####------] 2/5 sign: ...`; only on a TTY. */
+function progressBar(io: CliIO): (e: StageEvent) => void {
+  const width = 20;
+  return (e) => {
+    const done = e.phase === 'done' ? e.index + 1 : e.index;
+    const filled = Math.round((done / e.total) * width);
+    const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
+    const text = `[${bar}] ${done}/${e.total} ${e.name}${e.phase === 'start' ? `: ${e.describe}` : ' done'}`;
+    io.err(`\r\x1b[2K${text.slice(0, (process.stderr.columns ?? 100) - 1)}`);
+    if (e.phase === 'done' && done === e.total) io.err('\n');
+  };
+}
 
 function summary(outDir: string, index: EvidenceIndex): string {
   const lines = [`evidence for ${index.subject.name}@${index.subject.version} written to ${outDir}`];

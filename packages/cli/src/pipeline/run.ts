@@ -19,6 +19,17 @@ export interface RunPipelineOptions {
   now?: () => Date;
   /** Working directory that relative paths in the index are shown against. */
   cwd?: string;
+  /** Called as each stage starts and ends (the CLI draws a progress bar from it on a TTY). */
+  onStage?: (event: StageEvent) => void;
+}
+
+export interface StageEvent {
+  phase: 'start' | 'done';
+  /** 0-based position of the stage and the number of stages. */
+  index: number;
+  total: number;
+  name: string;
+  describe: string;
 }
 
 export interface PipelineResult {
@@ -76,12 +87,16 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
       },
     };
 
-    for (const stage of options.stages) {
+    const total = options.stages.length;
+    for (const [i, stage] of options.stages.entries()) {
       currentStage = stage.name;
       const t0 = now();
       const t0ms = performance.now();
-      log(`[${stage.name}] ${stage.describe}`);
+      const event = { index: i, total, name: stage.name, describe: stage.describe };
+      if (options.onStage) options.onStage({ phase: 'start', ...event });
+      else log(`[${stage.name}] ${stage.describe}`);
       const r = (await stage.run(ctx)) ?? {};
+      options.onStage?.({ phase: 'done', ...event });
       records.push({
         name: stage.name,
         status: r.status ?? 'ok',

@@ -39,7 +39,9 @@ export const sbomStage: PipelineStage = {
   describe: 'CycloneDX 1.6 SBOM of the project from its lockfile',
   async run(ctx) {
     const inventory = catalogJavaScriptProject(ctx.projectDir);
-    const json = toCycloneDx(inventory, { specVersion: '1.6', format: 'json' });
+    // Reproducible: no random serial or timestamp, so two runs on the same input give the same SBOM
+    // (and the same digest in the provenance and attestations); evidence.json carries the times.
+    const json = toCycloneDx(inventory, { specVersion: '1.6', format: 'json', reproducible: true });
     const doc = JSON.parse(json) as { components?: BomComponent[] };
     // Fail closed: evidence never carries an SBOM that does not validate against its own schema.
     assertValidCycloneDxJson(doc);
