@@ -48,6 +48,18 @@ describe('toSignedEntity', () => {
     expect(code(v3)).toBe('BUNDLE_INVALID');
   });
 
+  it('reads omitted protobuf defaults (log index 0, no audit-path hashes) as their zero values', () => {
+    const b = read('happy-path-v0.3');
+    const entry = (b.verificationMaterial.tlogEntries as Record<string, unknown>[])[0]!;
+    const proof = entry.inclusionProof as Record<string, unknown>;
+    delete entry.logIndex;
+    delete proof.logIndex;
+    delete proof.hashes;
+    const e = toSignedEntity(b);
+    expect(e.tlogEntries[0]!.logIndex).toBe(0n);
+    expect(e.tlogEntries[0]!.inclusionProof).toMatchObject({ logIndex: 0n, hashes: [] });
+  });
+
   it('rejects ambiguous or malformed bundles', () => {
     const two = read('happy-path-v0.3');
     two.verificationMaterial.publicKey = { hint: 'x' };

@@ -134,16 +134,16 @@ export function toSignedEntity(input: unknown): SignedEntity {
 
 function toTlogEntry(e: TlogEntryJSON, index: number, version: number): TlogEntry {
   const where = `tlogEntries[${index}]`;
-  const logIndex = parseInt64(e.logIndex, 'TLOG_ENTRY_INVALID', `${where}.logIndex`);
+  const logIndex = parseInt64(e.logIndex ?? '0', 'TLOG_ENTRY_INVALID', `${where}.logIndex`);
   if (logIndex < 0n) throw new ProvenantError('TLOG_ENTRY_INVALID', `${where}.logIndex is negative`);
   const integratedTime = e.integratedTime == null ? undefined : parseInt64(e.integratedTime, 'INTEGRATED_TIME_INVALID', `${where}.integratedTime`);
   if (integratedTime !== undefined && integratedTime < 0n) throw new ProvenantError('INTEGRATED_TIME_INVALID', `${where}.integratedTime is negative`);
   const p = e.inclusionProof;
   const inclusionProof = p ? {
-    logIndex: parseInt64(p.logIndex, 'TLOG_INCLUSION_PROOF_INVALID', `${where}.inclusionProof.logIndex`),
+    logIndex: parseInt64(p.logIndex ?? '0', 'TLOG_INCLUSION_PROOF_INVALID', `${where}.inclusionProof.logIndex`),
     rootHash: decodeBase64(p.rootHash, 'TLOG_INCLUSION_PROOF_INVALID', `${where}.inclusionProof.rootHash`),
     treeSize: parseInt64(p.treeSize, 'TLOG_INCLUSION_PROOF_INVALID', `${where}.inclusionProof.treeSize`),
-    hashes: p.hashes.map((h) => decodeBase64(h, 'TLOG_INCLUSION_PROOF_INVALID', `${where}.inclusionProof.hashes`)),
+    hashes: (p.hashes ?? []).map((h) => decodeBase64(h, 'TLOG_INCLUSION_PROOF_INVALID', `${where}.inclusionProof.hashes`)),
     checkpoint: p.checkpoint?.envelope,
   } : undefined;
   // v0.1 bundles prove inclusion by SET; v0.2 and later must carry an inclusion proof.

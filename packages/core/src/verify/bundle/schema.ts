@@ -7,18 +7,19 @@ const strictObj: typeof obj = (shape) => obj(shape, true);
 
 const X509Cert = strictObj({ rawBytes: str });
 
+// Protobuf JSON omits fields holding their default (0, empty list): a first log entry has no logIndex.
 const TlogEntry = strictObj({
-  logIndex: int64,
+  logIndex: opt(int64),
   logId: strictObj({ keyId: str }),
   kindVersion: strictObj({ kind: str, version: str }),
   integratedTime: opt(int64),
   inclusionPromise: opt(strictObj({ signedEntryTimestamp: str })),
   inclusionProof: opt(
     strictObj({
-      logIndex: int64,
+      logIndex: opt(int64),
       rootHash: str,
       treeSize: int64,
-      hashes: arr(str),
+      hashes: opt(arr(str)),
       checkpoint: opt(strictObj({ envelope: str })),
     }),
   ),
