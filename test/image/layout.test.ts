@@ -1,9 +1,9 @@
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ProvenantError } from '@provenant/core/errors';
-import { DockerArchive, MEDIA_TYPES, OciLayout, OciLayoutWriter, writeDockerArchive } from '@provenant/core/oci';
+import { DockerArchive, MEDIA_TYPES, OciLayout, OciLayoutWriter, tarToBuffer, writeDockerArchive } from '@provenant/core/oci';
 import { catalogImageInventories } from '@provenant/core/sbom';
 import { layer, sampleEntries, sha256, writeImage } from './build.js';
 import { skopeo } from './umoci.js';
@@ -53,6 +53,31 @@ describe('layouts provenant writes', () => {
     skopeo(['copy', '-q', `docker-archive:${file}`, `oci:${join(work, 'from-archive')}:x`]);
     const [inv] = await catalogImageInventories(`oci:${join(work, 'from-archive')}:x`, { platform: 'linux/arm64' });
     expect(inv!.components).toHaveLength(1);
+  });
+
+  it('reads docker save archives in the newer blobs/sha256 layout and the older symlinked one', async () => {
+    const l1 = await layer(sampleEntries, { gzip: false });
+    const hex = (b: Buffer): string => sha256(b).slice(7);
+    const config = Buffer.from(JSON.stringify({ os: 'linux', architecture: 'amd64', rootfs: { type: 'layers', diff_ids: [sha256(l1.tar), sha256(l1.tar)] } }));
+    const modern = join(work, 'modern.tar');
+    writeFileSync(modern, await tarToBuffer([
+      { path: 'blobs/sha256', type: 'directory' },
+      { path: `blobs/sha256/${hex(config)}`, content: config },
+      { path: `blobs/sha256/${hex(l1.tar)}`, content: l1.tar },
+      { path: 'manifest.json', content: JSON.stringify([{ Config: `blobs/sha256/${hex(config)}`, RepoTags: ['x:1'], Layers: [`blobs/sha256/${hex(l1.tar)}`, `blobs/sha256/${hex(l1.tar)}`] }]) },
+    ]));
+    const legacy = join(work, 'legacy.tar');
+    writeFileSync(legacy, await tarToBuffer([
+      { path: `${hex(config)}.json`, content: config },
+      { path: 'aaa/layer.tar', content: l1.tar },
+      { path: 'bbb/layer.tar', type: 'symlink', linkPath: '../aaa/layer.tar' },
+      { path: 'manifest.json', content: JSON.stringify([{ Config: `${hex(config)}.json`, RepoTags: null, Layers: ['aaa/layer.tar', 'bbb/layer.tar'] }]) },
+    ]));
+    for (const file of [modern, legacy]) {
+      const [inv] = await catalogImageInventories(`docker-archive:${file}`);
+      expect(inv!.subject.digest, file).toBe(sha256(config));
+      expect(inv!.components.map((c) => c.name)).toEqual(['musl']);
+    }
   });
 
   it('refuses a writer-side blob whose digest differs from the expected one', async () => {
