@@ -9,7 +9,7 @@
 //   node bench/decide/run.mjs [--cold-runs 15] [--warm-seconds 2] [--cli path/to/provenant.js] [--cpu-prof DIR]
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -35,25 +35,21 @@ const sha256 = (b) => createHash('sha256').update(b).digest('hex');
 
 async function startRegistry(dir) {
   writeFileSync(join(dir, 'config.yml'), `version: 0.1\nlog: {level: info, formatter: text}\nstorage:\n  filesystem: {rootdirectory: "${dir}/data"}\n  delete: {enabled: true}\nhttp:\n  addr: 127.0.0.1:0\n  secret: bench-not-secret\n`);
-  const child = spawn(REGISTRY_BIN, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const host = await new Promise((res, rej) => {
-    let log = '';
-    const t = setTimeout(() => rej(new Error(`registry did not start:\n${log}`)), 15000);
-    const on = (c) => {
-      log += c;
-      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(log);
-      if (m) {
-        clearTimeout(t);
-        res(`127.0.0.1:${m[1]}`);
-      }
-    };
-    child.stdout.on('data', on);
-    child.stderr.on('data', on);
-    child.once('exit', (code) => rej(new Error(`registry exited ${code}:\n${log}`)));
-  });
-  child.stdout.resume();
-  child.stderr.resume();
-  return { host, pid: child.pid, child };
+  // Logs go to a file, not a pipe: the bench blocks in spawnSync/hyperfine, and a full pipe would stall the registry.
+  const logPath = join(dir, 'registry.log');
+  const log = openSync(logPath, 'a');
+  const child = spawn(REGISTRY_BIN, ['serve', join(dir, 'config.yml')], { stdio: ['ignore', log, log] });
+  closeSync(log);
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  for (let i = 0; i < 300; i++) {
+    const m = /listening on 127\.0\.0\.1:(\d+)/.exec(readFileSync(logPath, 'utf8'));
+    if (m) return { host: `127.0.0.1:${m[1]}`, pid: child.pid, child };
+    if (exited) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  process.kill(child.pid, 'SIGTERM');
+  throw new Error(`registry did not start:\n${readFileSync(logPath, 'utf8')}`);
 }
 
 function keyBundle(privateKey, content) {
