@@ -2,7 +2,10 @@ import { digestOf, type Digest } from '../digest/index.js';
 import { ProvenantError } from '../errors.js';
 import { createStatement, type Statement } from '../intoto/index.js';
 import { OCI_EMPTY_DIGEST, OCI_EMPTY_JSON, OCI_EMPTY_MEDIA_TYPE, formatReference, parseReference, withReference, type Descriptor, type ImageReference, type RegistryClient } from '../oci/index.js';
-import { signBlob, signStatement, type SerializedBundle, type Signer, type SignOptions } from '../sign/index.js';
+import type { SerializedBundle, Signer, SignOptions } from '../sign/index.js';
+
+// core/sign (and @sigstore/bundle, tweetnacl) loads only when signing: readers and verifiers never need it.
+const loadSign = (): Promise<typeof import('../sign/index.js')> => import('../sign/index.js');
 import { ANNOTATIONS, DSSE_MEDIA_TYPE, SIGSTORE_BUNDLE_ARTIFACT_TYPE, SIMPLE_SIGNING_MEDIA_TYPE, cosignTag, dockerReference, simpleSigningPayload } from './conventions.js';
 import type { LegacyLayer } from './legacy.js';
 
@@ -87,7 +90,7 @@ export async function signImage(client: RegistryClient, image: string | ImageRef
   const format = options.format ?? 'both';
   const img = await resolveImage(client, image);
   const payload = simpleSigningPayload(dockerReference(img.registry, img.repository), img.digest);
-  const messageBundle = await signBlob(payload, signer, options.sign);
+  const messageBundle = await (await loadSign()).signBlob(payload, signer, options.sign);
   const signature = (messageBundle as { messageSignature?: { signature: string } }).messageSignature?.signature ?? '';
   let legacy: Digest | undefined;
   let referrer: Digest | undefined;
@@ -101,7 +104,7 @@ export async function signImage(client: RegistryClient, image: string | ImageRef
   }
   if (format !== 'legacy') {
     const statement = createStatement([{ name: dockerReference(img.registry, img.repository), digest: { sha256: img.digest.slice('sha256:'.length) } }], COSIGN_SIGN_PREDICATE_TYPE, {});
-    bundle = await signStatement(statement, signer, options.sign);
+    bundle = await (await loadSign()).signStatement(statement, signer, options.sign);
     referrer = await pushBundleReferrer(client, img, bundle, { [ANNOTATIONS.predicateType]: COSIGN_SIGN_PREDICATE_TYPE, [ANNOTATIONS.bundleContent]: 'dsse-envelope' });
   }
   return { image: formatReference(img), legacy, referrer, bundle, payload, signature };
@@ -114,7 +117,7 @@ export async function attestImage(client: RegistryClient, image: string | ImageR
   const subjects = (statement as { subject?: { digest?: Record<string, string> }[] }).subject ?? [];
   const hex = img.digest.slice('sha256:'.length);
   if (!subjects.some((s) => s.digest?.sha256 === hex)) throw new ProvenantError('SUBJECT_MISMATCH', `statement has no subject with the image digest ${img.digest}`);
-  const bundle = await signStatement(statement, signer, options.sign);
+  const bundle = await (await loadSign()).signStatement(statement, signer, options.sign);
   const predicateType = String((statement as { predicateType?: unknown }).predicateType);
   let legacy: Digest | undefined;
   let referrer: Digest | undefined;
