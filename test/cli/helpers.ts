@@ -1,25 +1,14 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { main, type CliIO } from '@provenant/cli';
+import { main } from '@provenant/cli';
+import { captureIO } from '../helpers/cli.js';
+
+export { captureIO };
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const SAMPLE_APP = join(REPO, 'fixtures/sample-app');
 
-export function captureIO(): CliIO & { stdout: string; stderr: string } {
-  const io = {
-    stdout: '',
-    stderr: '',
-    isTTY: false,
-    out(text: string) {
-      io.stdout += text;
-    },
-    err(text: string) {
-      io.stderr += text;
-    },
-  };
-  return io;
-}
 
 export async function run(...argv: string[]) {
   const io = captureIO();

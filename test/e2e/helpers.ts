@@ -2,7 +2,10 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { main, type CliIO } from '@provenant/cli';
+import { main } from '@provenant/cli';
+import { captureIO } from '../helpers/cli.js';
+
+export { captureIO };
 
 export function sh(cmd: string, args: string[], input?: string): string {
   return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], ...(input !== undefined ? { input } : {}) });
@@ -25,20 +28,6 @@ export function buildAndPushImage(work: string, host: string, repo: string, tag:
   return index.manifests[0]!.digest;
 }
 
-export function captureIO(): CliIO & { stdout: string; stderr: string } {
-  const io = {
-    stdout: '',
-    stderr: '',
-    isTTY: false,
-    out(text: string) {
-      io.stdout += text;
-    },
-    err(text: string) {
-      io.stderr += text;
-    },
-  };
-  return io;
-}
 
 export async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const io = captureIO();

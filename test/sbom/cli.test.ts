@@ -3,29 +3,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main, type CliIO } from '@provenant/cli';
+import { runCli as run } from '../helpers/cli.js';
 import { validateCycloneDxJson } from '@provenant/core/sbom';
 
-function captureIO(): CliIO & { stdout: string; stderr: string } {
-  const io = {
-    stdout: '',
-    stderr: '',
-    isTTY: false,
-    out(text: string) {
-      io.stdout += text;
-    },
-    err(text: string) {
-      io.stderr += text;
-    },
-  };
-  return io;
-}
-
-async function run(...argv: string[]) {
-  const io = captureIO();
-  const code = await main(argv, io);
-  return { code, ...io };
-}
 
 const fixtures = join(import.meta.dirname, '../../packages/core/src/sbom/__fixtures__');
 const tmp = mkdtempSync(join(tmpdir(), 'provenant-sbom-cli-'));

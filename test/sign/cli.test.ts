@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { main, type CliIO } from '@provenant/cli';
+import { runCli as run } from '../helpers/cli.js';
 import { trustMaterialFromKeys, verifyBundle } from '@provenant/core/verify';
 
 // provenant keygen / sign / attest / sign-bundle run in process; keyless ones against the loopback Sigstore.
@@ -12,26 +12,6 @@ const tmp = mkdtempSync(join(tmpdir(), 'provenant-sign-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const at = (name: string): string => join(tmp, name);
 
-function captureIO(): CliIO & { stdout: string; stderr: string } {
-  const io = {
-    stdout: '',
-    stderr: '',
-    isTTY: false,
-    out(text: string) {
-      io.stdout += text;
-    },
-    err(text: string) {
-      io.stderr += text;
-    },
-  };
-  return io;
-}
-
-async function run(...argv: string[]) {
-  const io = captureIO();
-  const code = await main(argv, io);
-  return { code, ...io };
-}
 
 const errorCode = (stdout: string): string => (JSON.parse(stdout) as { error: { code: string } }).error.code;
 const keyOnly = { tlogThreshold: 0, timestampThreshold: 0, ctlogThreshold: 0 };

@@ -3,23 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main, type CliIO } from '@provenant/cli';
+import { main } from '@provenant/cli';
+import { captureIO } from '../helpers/cli.js';
 import { vectorsDir } from '../vectors.js';
 
-function captureIO(): CliIO & { stdout: string; stderr: string } {
-  const io = {
-    stdout: '',
-    stderr: '',
-    isTTY: false,
-    out(text: string) {
-      io.stdout += text;
-    },
-    err(text: string) {
-      io.stderr += text;
-    },
-  };
-  return io;
-}
 
 const VEC = vectorsDir();
 const asset = (p: string): string => join(VEC, 'sigstore-conformance/test/assets/bundle-verify', p);
