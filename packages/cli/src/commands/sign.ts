@@ -1,6 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import type { Argv } from 'yargs';
 import { ProvenantError } from '@provenant/core/errors';
 import type { SerializedBundle, SignOptions, Signer } from '@provenant/core/sign';
@@ -13,8 +10,6 @@ export const PUBLIC_REKOR_URL = 'https://rekor.sigstore.dev';
 export const STAGING_FULCIO_URL = 'https://fulcio.sigstage.dev';
 export const STAGING_REKOR_URL = 'https://rekor.sigstage.dev';
 
-const ARTIFACT_LIMIT = 1024 * 1024 * 1024;
-const SMALL_FILE_LIMIT = 16 * 1024 * 1024;
 
 /** Signing flags shared by `sign`, `attest` and `sign-bundle`. */
 export interface SigningArgs {
@@ -40,40 +35,10 @@ export function signingOptions<T>(y: Argv<T>): Argv<T & SigningArgs> {
     .option('bundle', { type: 'string', demandOption: true, describe: 'where to write the Sigstore bundle (JSON)' }) as unknown as Argv<T & SigningArgs>;
 }
 
-/** Reads a regular file up to a size limit, with codes for missing, unreadable and too large. */
-export async function readInput(path: string, limit: number, what: string): Promise<Buffer> {
-  try {
-    const s = await stat(path);
-    if (!s.isFile()) throw new ProvenantError('FILE_UNREADABLE', `${what} ${path} is not a file`);
-    if (s.size > limit) throw new ProvenantError('FILE_TOO_LARGE', `${what} ${path} is larger than ${limit} bytes`);
-    return await readFile(path);
-  } catch (err) {
-    if (err instanceof ProvenantError) throw err;
-    const code = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE';
-    throw new ProvenantError(code, `cannot read ${what} ${path}: ${(err as Error).message}`, { cause: err });
-  }
-}
+// The file helpers live in ../files.js (verification commands use them without loading this module).
+import { readArtifactFile, readSmallFile, writeFileAtomic } from '../files.js';
 
-export const readArtifactFile = (path: string): Promise<Buffer> => readInput(path, ARTIFACT_LIMIT, 'artifact');
-export const readSmallFile = (path: string, what: string): Promise<Buffer> => readInput(path, SMALL_FILE_LIMIT, what);
-
-/** Writes a file atomically: a temp file beside it, fsync, then rename, so readers never see half a file. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    const fh = await open(tmp, 'wx', mode);
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw new ProvenantError('OUTPUT_WRITE_FAILED', `cannot write ${path}: ${(err as Error).message}`, { cause: err });
-  }
-}
+export { readArtifactFile, readInput, readSmallFile, writeFileAtomic } from '../files.js';
 
 export interface ResolvedSigning {
   signer: Signer;

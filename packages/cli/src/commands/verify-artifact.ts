@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import type { Argv } from 'yargs';
 import { ProvenantError, type ProvenantErrorCode } from '@provenant/core/errors';
 import { EXIT, reportError, type CliIO, type ExitCode, type GlobalArgs } from '../io.js';
-import { readSmallFile } from './sign.js';
+import { readSmallFile } from '../files.js';
 import type { CommandModule } from './types.js';
 
 interface Args {

@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { ProvenantError } from '@provenant/core/errors';
 import { EXIT, type CliIO, type ExitCode, type GlobalArgs } from '../io.js';
-import { readSmallFile } from './sign.js';
+import { readSmallFile } from '../files.js';
 import { registryClient } from './sign-image.js';
 import type { CommandModule } from './types.js';
 import { loadTrustFromArgs, reportDenial } from './verify-artifact.js';

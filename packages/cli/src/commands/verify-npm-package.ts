@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Argv } from 'yargs';
 import { EXIT, type CliIO, type ExitCode, type GlobalArgs } from '../io.js';
-import { readArtifactFile, readSmallFile } from './sign.js';
+import { readArtifactFile, readSmallFile } from '../files.js';
 import type { CommandModule } from './types.js';
 import { loadTrustFromArgs, reportDenial } from './verify-artifact.js';
 

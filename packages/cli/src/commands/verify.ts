@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { ProvenantError, type ProvenantErrorCode } from '@provenant/core/errors';
 import type { ArtifactInput, IdentityPolicy, VerificationPolicy, VerificationResult, VerifyOptions } from '@provenant/core/verify';
 import { EXIT, reportError, type CliIO, type ExitCode, type GlobalArgs } from '../io.js';
+import { readInput } from '../files.js';
 import type { CommandModule } from './types.js';
 import { policyOptions, runPolicyVerification, type PolicyArgs } from '../policy-decision.js';
 
@@ -48,18 +49,6 @@ const INPUT_ERRORS: ReadonlySet<ProvenantErrorCode> = new Set<ProvenantErrorCode
   'INTERNAL',
 ]);
 
-async function readLimited(path: string, limit: number, what: string): Promise<Buffer> {
-  try {
-    const s = await stat(path);
-    if (!s.isFile()) throw new ProvenantError('FILE_UNREADABLE', `${what} ${path} is not a file`);
-    if (s.size > limit) throw new ProvenantError('FILE_TOO_LARGE', `${what} ${path} is larger than ${limit} bytes`);
-    return await readFile(path);
-  } catch (err) {
-    if (err instanceof ProvenantError) throw err;
-    const code = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE';
-    throw new ProvenantError(code, `cannot read ${what} ${path}: ${(err as Error).message}`, { cause: err });
-  }
-}
 
 /** FILE_OR_DIGEST per the client protocol: a `sha256:<hex>` that is not a path on disk is a digest. */
 async function readArtifact(arg: string): Promise<ArtifactInput> {
@@ -73,7 +62,7 @@ async function readArtifact(arg: string): Promise<ArtifactInput> {
     if (DIGEST_ARG.test(arg)) return { digest: arg };
     throw new ProvenantError('FILE_NOT_FOUND', `artifact ${arg} does not exist (and is not a sha256:<hex> digest)`);
   }
-  if (size <= IN_MEMORY_ARTIFACT_LIMIT) return { data: await readLimited(arg, IN_MEMORY_ARTIFACT_LIMIT, 'artifact') };
+  if (size <= IN_MEMORY_ARTIFACT_LIMIT) return { data: await readInput(arg, IN_MEMORY_ARTIFACT_LIMIT, 'artifact') };
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(arg)) hash.update(chunk as Buffer);
   return { digest: `sha256:${hash.digest('hex')}` };
@@ -95,7 +84,7 @@ async function policyFromArgs(args: BundleVerifyArgs): Promise<VerificationPolic
   const identityGiven = args.certificateIdentity !== undefined || args.certificateIdentityRegexp !== undefined;
   if (args.key !== undefined) {
     if (identityGiven || args.certificateOidcIssuer !== undefined) throw new ProvenantError('USAGE', '--key cannot be combined with --certificate-identity/--certificate-oidc-issuer');
-    return { kind: 'key', publicKey: await readLimited(args.key, 1024 * 1024, 'public key') };
+    return { kind: 'key', publicKey: await readInput(args.key, 1024 * 1024, 'public key') };
   }
   if (!identityGiven || args.certificateOidcIssuer === undefined) {
     throw new ProvenantError('USAGE', 'pass --key, or --certificate-identity (or --certificate-identity-regexp) together with --certificate-oidc-issuer');
@@ -151,8 +140,8 @@ export async function runBundleVerification(artifactArg: string, args: BundleVer
     }
     const policy = await policyFromArgs(args);
     const [bundle, rootJson, artifact, verify] = await Promise.all([
-      readLimited(args.bundle, BUNDLE_LIMIT, 'bundle'),
-      readLimited(trustedRootPath, TRUSTED_ROOT_LIMIT, 'trusted root'),
+      readInput(args.bundle, BUNDLE_LIMIT, 'bundle'),
+      readInput(trustedRootPath, TRUSTED_ROOT_LIMIT, 'trusted root'),
       readArtifact(artifactArg),
       import('@provenant/core/verify'),
     ]);
