@@ -39,4 +39,29 @@ describe('main', () => {
     expect(await main(['--help'], io)).toBe(0);
     expect(io.stdout).toMatch(/sbom/);
   });
+
+  it('a usage error never runs the command: nothing on stdout, exit 2', async () => {
+    const sample = new URL('../../../fixtures/sample-app', import.meta.url).pathname;
+    for (const argv of [
+      ['sbom', sample, '--bogus'],
+      ['sbom', sample, '--format', 'yaml'],
+      ['sbom', sample, 'extra-positional'],
+    ]) {
+      const io = captureIO();
+      expect(await main(argv, io)).toBe(2);
+      expect(io.stdout).toBe('');
+      expect(io.stderr).toMatch(/^provenant: /);
+    }
+  });
+
+  it('a plainly valid argv runs the command without yargs, with the same result', async () => {
+    const sample = new URL('../../../fixtures/sample-app', import.meta.url).pathname;
+    const fast = captureIO();
+    expect(await main(['sbom', sample, '--reproducible'], fast)).toBe(0);
+    // `--json=false` is left to yargs by the fast path: same document either way.
+    const viaYargs = captureIO();
+    expect(await main(['sbom', sample, '--reproducible', '--json=false'], viaYargs)).toBe(0);
+    expect(fast.stdout).toBe(viaYargs.stdout);
+    expect(JSON.parse(fast.stdout).components.length).toBeGreaterThan(0);
+  });
 });

@@ -1,8 +1,12 @@
 import { PROVENANT_VERSION } from '@provenant/core/version';
 import { commands } from './commands/registry.js';
+import { fastParse } from './fast-args.js';
 import { EXIT, processIO, reportError, type CliIO, type ExitCode, type GlobalArgs } from './io.js';
 
 export { EXIT, type CliIO, type ExitCode } from './io.js';
+
+/** A usage error yargs found (unknown argument, missing positional, bad choice): exit 2, the command never runs. */
+class UsageError extends Error {}
 
 /**
  * Runs the CLI on argv (without node and script) and returns the exit code; never calls process.exit,
@@ -17,6 +21,17 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
   const json = argv.includes('--json');
   const first = argv.find((a) => !a.startsWith('-'));
   const entry = commands.find((c) => c.name === first);
+
+  // Fast path: a command with its arguments as data, and an argv that is plainly valid, runs without yargs.
+  const loaded = entry ? await entry.load() : undefined;
+  const fast = loaded?.args && first ? fastParse(first, argv, loaded.args) : undefined;
+  if (loaded && fast) {
+    try {
+      return await loaded.handler(fast as never, io);
+    } catch (err) {
+      return reportError(io, err, json);
+    }
+  }
 
   const { default: yargs } = await import('yargs');
   let code: ExitCode = EXIT.OK;
@@ -33,7 +48,8 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
     .exitProcess(false)
     .fail((msg, err) => {
       if (err) throw err;
-      usageError = msg;
+      // Thrown, not recorded: yargs runs the command's handler after a fail callback that returns.
+      throw new UsageError(msg);
     });
   y.parserConfiguration({ 'camel-case-expansion': true, 'strip-aliased': true });
   y.showHelpOnFail(false);
@@ -42,7 +58,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
   for (const c of commands) {
     if (entry && c !== entry) continue;
     if (entry) {
-      const mod = await c.load();
+      const mod = loaded ?? (await c.load());
       y.command({
         command: mod.command as string | string[],
         describe: mod.describe,
@@ -62,7 +78,8 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
       output = out;
     });
   } catch (err) {
-    return reportError(io, err, json);
+    if (err instanceof UsageError) usageError = err.message;
+    else return reportError(io, err, json);
   }
   if (output) io.out(output.endsWith('\n') ? output : output + '\n');
   if (usageError) {

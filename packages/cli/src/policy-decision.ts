@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import type { Argv } from 'yargs';
+import type { ArgSpec } from './commands/types.js';
 import type { Decision, Evidence, PolicySet, RegistryEvidence, Subject } from '@provenant/verifier';
 import { EXIT, reportError, type CliIO, type ExitCode, type GlobalArgs } from './io.js';
 
@@ -20,16 +20,15 @@ export interface PolicyArgs {
 }
 
 /** The flags of the policy flow (verify adds them beside its bundle flags). */
-export function policyOptions<T>(y: Argv<T>) {
-  return y
-    .option('policy', { type: 'string', array: true, describe: 'policy file(s) (YAML or JSON, apiVersion provenant.dev/v1): decide by policy' })
-    .option('evidence', { type: 'string', array: true, describe: 'Sigstore bundle file(s) offered as signatures/attestations (with --policy)' })
-    .option('vsa', { type: 'string', describe: 'write the decision as a signed SLSA VSA bundle to FILE (with --policy)' })
-    .option('vsa-key', { type: 'string', describe: 'PEM private key that signs the VSA' })
-    .option('attach-vsa', { type: 'boolean', describe: 'attach the signed VSA to the image in its registry as an OCI referrer' })
-    .option('no-match', { type: 'string', choices: ['deny', 'allow'] as const, describe: 'when no policy matches (default: the policy file, else deny)' })
-    .option('insecure-registry', { type: 'boolean', describe: 'talk plain HTTP to the registry (loopback tests)' });
-}
+export const policyOptions: ArgSpec['options'] = {
+  policy: { type: 'array', describe: 'policy file(s) (YAML or JSON, apiVersion provenant.dev/v1): decide by policy' },
+  evidence: { type: 'array', describe: 'Sigstore bundle file(s) offered as signatures/attestations (with --policy)' },
+  vsa: { type: 'string', describe: 'write the decision as a signed SLSA VSA bundle to FILE (with --policy)' },
+  'vsa-key': { type: 'string', describe: 'PEM private key that signs the VSA' },
+  'attach-vsa': { type: 'boolean', describe: 'attach the signed VSA to the image in its registry as an OCI referrer' },
+  'no-match': { type: 'string', choices: ['deny', 'allow'], describe: 'when no policy matches (default: the policy file, else deny)' },
+  'insecure-registry': { type: 'boolean', describe: 'talk plain HTTP to the registry (loopback tests)' },
+};
 
 const DIGEST_ARG = /^sha256:[0-9a-f]{64}$/;
 
@@ -70,20 +69,27 @@ export async function decideTarget(target: string, args: PolicyArgs): Promise<Pr
   const { ProvenantError } = await import('@provenant/core/errors');
   const verifier = await import('@provenant/verifier');
   if (!args.policy?.length) throw new ProvenantError('USAGE', '--policy FILE is required');
+  const files = [...(args.evidence ?? []), ...(args.bundle ? [args.bundle] : [])];
+  const resolved = await subjectFromTarget(target);
+  // Registry round trips overlap loading the policy (YAML, zod, CEL): start them first. A policy that
+  // does not load is still the error reported: it is awaited first, and the fetch's failure is then moot.
+  const fromRegistry =
+    resolved.kind === 'image-ref' || (resolved.kind === 'image' && files.length === 0)
+      ? verifier.registryEvidence(resolved.ref, { insecure: args.insecureRegistry ?? false })
+      : undefined;
+  fromRegistry?.catch(() => undefined);
   const policies = await verifier.loadPolicy(args.policy, args.noMatch ? { noMatch: args.noMatch } : {});
   const trustedRootPath = args.trustedRoot ?? process.env.PROVENANT_TRUSTED_ROOT;
   const trust = trustedRootPath === undefined ? undefined : (await import('@provenant/core/verify')).loadTrustedRoot(await readFile(trustedRootPath));
-  const files = [...(args.evidence ?? []), ...(args.bundle ? [args.bundle] : [])];
   const fromFiles = await verifier.evidenceFromFiles(files);
   let subject: Subject;
   let evidence: Evidence = fromFiles;
   let registry: RegistryEvidence | undefined;
-  const resolved = await subjectFromTarget(target);
-  if (resolved.kind === 'image-ref' || (resolved.kind === 'image' && files.length === 0)) {
-    registry = await verifier.registryEvidence(resolved.ref, { insecure: args.insecureRegistry ?? false });
+  if (fromRegistry) {
+    registry = await fromRegistry;
     subject = registry.subject;
     evidence = verifier.mergeEvidence(registry.evidence, fromFiles);
-  } else subject = resolved;
+  } else subject = resolved as Subject;
   const decision = verifier.evaluate(subject, evidence, policies, { trust });
   return { subject, evidence, policies, decision, registry };
 }

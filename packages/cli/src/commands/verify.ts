@@ -5,7 +5,7 @@ import { ProvenantError, type ProvenantErrorCode } from '@provenant/core/errors'
 import type { ArtifactInput, IdentityPolicy, VerificationPolicy, VerificationResult, VerifyOptions } from '@provenant/core/verify';
 import { EXIT, reportError, type CliIO, type ExitCode, type GlobalArgs } from '../io.js';
 import { readInput } from '../files.js';
-import type { CommandModule } from './types.js';
+import { builderFor, type ArgSpec, type CommandModule } from './types.js';
 import { policyOptions, runPolicyVerification, type PolicyArgs } from '../policy-decision.js';
 
 /** Options shared by `verify` and `verify-bundle` (the sigstore-conformance client protocol). */
@@ -161,32 +161,37 @@ export async function runBundleVerification(artifactArg: string, args: BundleVer
 }
 
 /** The flags of the bundle flow, shared with `verify-bundle`. */
-export function bundleOptions<T>(y: import('yargs').Argv<T>) {
-  return y
-    .option('bundle', { type: 'string', describe: 'Sigstore bundle to verify' })
-    .option('certificate-identity', { type: 'string', describe: 'exact expected SAN of the signing certificate' })
-    .option('certificate-identity-regexp', { type: 'string', describe: 'regular expression the whole SAN must match (anchored)' })
-    .option('certificate-oidc-issuer', { type: 'string', describe: 'exact expected OIDC issuer of the signing certificate' })
-    .option('certificate-github-workflow-repository', { type: 'string', describe: 'expected GitHub workflow repository (Fulcio extension)' })
-    .option('certificate-github-workflow-ref', { type: 'string', describe: 'expected GitHub workflow ref (Fulcio extension)' })
-    .option('certificate-github-workflow-trigger', { type: 'string', describe: 'expected GitHub workflow trigger (Fulcio extension)' })
-    .option('certificate-github-workflow-sha', { type: 'string', describe: 'expected GitHub workflow commit (Fulcio extension)' })
-    .option('certificate-github-workflow-name', { type: 'string', describe: 'expected GitHub workflow name (Fulcio extension)' })
-    .option('key', { type: 'string', describe: 'PEM public key for key-signed bundles' })
-    .option('trusted-root', { type: 'string', describe: 'Sigstore TrustedRoot JSON (default: $PROVENANT_TRUSTED_ROOT)' })
-    .option('tlog-threshold', { type: 'number', describe: 'verified transparency-log entries required (default 1; 0 for offline key-signed bundles)' })
-    .option('timestamp-threshold', { type: 'number', describe: 'verified signing times required, SETs and RFC 3161 together (default 1)' })
-    .option('ctlog-threshold', { type: 'number', describe: 'verified SCTs required on a signing certificate (default 1)' });
-}
+export const bundleOptions: ArgSpec['options'] = {
+  bundle: { type: 'string', describe: 'Sigstore bundle to verify' },
+  'certificate-identity': { type: 'string', describe: 'exact expected SAN of the signing certificate' },
+  'certificate-identity-regexp': { type: 'string', describe: 'regular expression the whole SAN must match (anchored)' },
+  'certificate-oidc-issuer': { type: 'string', describe: 'exact expected OIDC issuer of the signing certificate' },
+  'certificate-github-workflow-repository': { type: 'string', describe: 'expected GitHub workflow repository (Fulcio extension)' },
+  'certificate-github-workflow-ref': { type: 'string', describe: 'expected GitHub workflow ref (Fulcio extension)' },
+  'certificate-github-workflow-trigger': { type: 'string', describe: 'expected GitHub workflow trigger (Fulcio extension)' },
+  'certificate-github-workflow-sha': { type: 'string', describe: 'expected GitHub workflow commit (Fulcio extension)' },
+  'certificate-github-workflow-name': { type: 'string', describe: 'expected GitHub workflow name (Fulcio extension)' },
+  key: { type: 'string', describe: 'PEM public key for key-signed bundles' },
+  'trusted-root': { type: 'string', describe: 'Sigstore TrustedRoot JSON (default: $PROVENANT_TRUSTED_ROOT)' },
+  'tlog-threshold': { type: 'number', describe: 'verified transparency-log entries required (default 1; 0 for offline key-signed bundles)' },
+  'timestamp-threshold': { type: 'number', describe: 'verified signing times required, SETs and RFC 3161 together (default 1)' },
+  'ctlog-threshold': { type: 'number', describe: 'verified SCTs required on a signing certificate (default 1)' },
+};
 
 interface VerifyArgs extends BundleVerifyArgs, PolicyArgs {
   target: string;
 }
 
+const args: ArgSpec = {
+  positionals: [{ name: 'target', describe: 'the artifact file, or sha256:<hex>' }],
+  options: { ...bundleOptions, ...policyOptions },
+};
+
 const mod: CommandModule<VerifyArgs> = {
   command: 'verify <target>',
   describe: 'verify a file against a Sigstore bundle, by key or by certificate identity',
-  builder: (y) => policyOptions(bundleOptions(y)).positional('target', { type: 'string', demandOption: true, describe: 'the artifact file, or sha256:<hex>' }) as never,
+  args,
+  builder: builderFor(args),
   handler: async (args, io) => {
     // One branch per way of deciding; a `--policy FILE` branch (verifier engineer) goes here, before the bundle flow.
     if (args.policy?.length) return runPolicyVerification(args.target, args, io);
@@ -194,3 +199,4 @@ const mod: CommandModule<VerifyArgs> = {
   },
 };
 export const { command, describe, builder, handler } = mod;
+export { args };
