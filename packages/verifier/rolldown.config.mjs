@@ -8,5 +8,5 @@ export default defineConfig({
   input: 'dist/index.js',
   platform: 'node',
   external: [/^@provenant\/core(\/|$)/, /^zod(\/|$)/],
-  output: { dir: 'dist/bundle', format: 'esm', sourcemap: true, chunkFileNames: '[name]-[hash].js' },
+  output: { dir: 'dist/bundle', cleanDir: true, format: 'esm', sourcemap: true, chunkFileNames: '[name]-[hash].js' },
 });

@@ -3,6 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { main, type CliIO } from '@provenant/cli';
+import { writeSampleRootfs } from '../image/rootfs.js';
+import { umociImage } from '../image/umoci.js';
 import { REPO, sha256File } from './helpers.js';
 
 // These run the built CLI as a user would: `npm run build` must have run (npm test does it first).
@@ -37,5 +40,26 @@ describe('built provenant binary', () => {
     const r = spawnSync(process.execPath, [BIN, 'pipeline', '--out', out, '--json', '--quiet'], { cwd: tmp, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).subject.name).toBe('provenant-sample-app');
+  });
+
+  // The bundle (dist/bundle) must write what the source writes: same CycloneDX library instances for the
+  // models and the serializers (licenses, OS component), same purls, for a project and for an image.
+  it.each([
+    ['a lockfile project', () => join(REPO, 'fixtures/sample-app')],
+    ['an OCI image', () => {
+      const rootfs = writeSampleRootfs(join(tmp, 'rootfs'));
+      umociImage(join(tmp, 'layout'), 'v1', [rootfs.layer1, rootfs.layer2], tmp);
+      return `oci:${join(tmp, 'layout')}:v1`;
+    }],
+  ])('writes the same reproducible SBOM as the source for %s', async (_what, target) => {
+    const t = target();
+    for (const format of ['cyclonedx-json', 'cyclonedx-xml', 'spdx-json']) {
+      const r = spawnSync(process.execPath, [BIN, 'sbom', t, '--reproducible', '--format', format], { encoding: 'utf8', maxBuffer: 64 << 20 });
+      expect(r.status, r.stderr).toBe(0);
+      const io: CliIO & { stdout: string } = { stdout: '', isTTY: false, out: (x) => void (io.stdout += x), err: () => undefined };
+      expect(await main(['sbom', t, '--reproducible', '--format', format], io)).toBe(0);
+      expect(r.stdout, format).toBe(io.stdout);
+      if (format === 'cyclonedx-json') expect(JSON.parse(r.stdout).components.some((c: { licenses?: unknown[] }) => (c.licenses ?? []).length > 0), 'licenses written').toBe(true);
+    }
   });
 });

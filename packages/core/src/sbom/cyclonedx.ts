@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import type * as Models from '@cyclonedx/cyclonedx-library/Models';
 import type * as EnumsT from '@cyclonedx/cyclonedx-library/Enums';
 import { ProvenantError } from '../errors.js';
 import { PROVENANT_VERSION } from '../version.js';
 import type { Inventory, InventoryPackage, InventoryRoot } from './inventory.js';
+import { cycloneDxJsonSerializer, cycloneDxLibrary, cycloneDxSerialize } from './cyclonedx-load.js';
 
 export type CycloneDxSpecVersion = '1.5' | '1.6';
 export type CycloneDxFormat = 'json' | 'xml';
@@ -22,53 +20,8 @@ export interface CycloneDxOptions {
   space?: number;
 }
 
-interface CycloneDxLibrary {
-  Enums: typeof import('@cyclonedx/cyclonedx-library/Enums');
-  Models: typeof import('@cyclonedx/cyclonedx-library/Models');
-  Serialize: typeof import('@cyclonedx/cyclonedx-library/Serialize');
-  Spec: typeof import('@cyclonedx/cyclonedx-library/Spec');
-  SPDX: typeof import('@cyclonedx/cyclonedx-library/SPDX');
-}
-
-const require = createRequire(import.meta.url);
-let library: CycloneDxLibrary | undefined;
-
-// The library is required on first use, and only the submodules needed (its Serialize entry alone costs ~100 ms).
-function cdx(): CycloneDxLibrary {
-  library ??= {
-    Enums: require('@cyclonedx/cyclonedx-library/Enums') as CycloneDxLibrary['Enums'],
-    Models: require('@cyclonedx/cyclonedx-library/Models') as CycloneDxLibrary['Models'],
-    get Serialize(): CycloneDxLibrary['Serialize'] {
-      return require('@cyclonedx/cyclonedx-library/Serialize') as CycloneDxLibrary['Serialize'];
-    },
-    Spec: require('@cyclonedx/cyclonedx-library/Spec') as CycloneDxLibrary['Spec'],
-    SPDX: require('@cyclonedx/cyclonedx-library/SPDX') as CycloneDxLibrary['SPDX'],
-  };
-  return library;
-}
-
-interface JsonSerializerParts {
-  JsonSerializer: CycloneDxLibrary['Serialize']['JsonSerializer'];
-  Factory: CycloneDxLibrary['Serialize']['JSON']['Normalize']['Factory'];
-}
-
-/**
- * The JSON serializer and normalizer only. The public `Serialize` entry also loads the whole XML side
- * (~4x the cost), so the JSON path requires the library's own two modules when its layout has them,
- * and falls back to the public entry otherwise.
- */
-function jsonSerializerParts(): JsonSerializerParts {
-  const dist = join(dirname(require.resolve('@cyclonedx/cyclonedx-library/package.json')), 'dist.node', 'serialize');
-  const serializerFile = join(dist, 'jsonSerializer.js');
-  const normalizeFile = join(dist, 'json', 'normalize.js');
-  if (existsSync(serializerFile) && existsSync(normalizeFile)) {
-    const s = require(serializerFile) as { JsonSerializer?: JsonSerializerParts['JsonSerializer'] };
-    const n = require(normalizeFile) as { Factory?: JsonSerializerParts['Factory'] };
-    if (typeof s.JsonSerializer === 'function' && typeof n.Factory === 'function') return { JsonSerializer: s.JsonSerializer, Factory: n.Factory };
-  }
-  const { Serialize } = cdx();
-  return { JsonSerializer: Serialize.JsonSerializer, Factory: Serialize.JSON.Normalize.Factory };
-}
+// Every part of the library comes through cyclonedx-load.ts (one set of module instances).
+const cdx = cycloneDxLibrary;
 
 type HashAlg = EnumsT.HashAlgorithm;
 
@@ -180,10 +133,10 @@ export function toCycloneDx(inv: Inventory, opts: CycloneDxOptions = {}): string
   const options = { sortLists: opts.reproducible === true, space: opts.space ?? 2 };
   try {
     if ((opts.format ?? 'json') === 'xml') {
-      const { Serialize } = cdx();
+      const Serialize = cycloneDxSerialize();
       return new Serialize.XmlSerializer(new Serialize.XML.Normalize.Factory(spec)).serialize(bom, options);
     }
-    const { JsonSerializer, Factory } = jsonSerializerParts();
+    const { JsonSerializer, Factory } = cycloneDxJsonSerializer();
     return new JsonSerializer(new Factory(spec)).serialize(bom, options);
   } catch (err) {
     throw new ProvenantError('INTERNAL', `cannot serialize the CycloneDX ${spec.version} document`, { cause: err });

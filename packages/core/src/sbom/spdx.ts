@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { ProvenantError } from '../errors.js';
 import { PROVENANT_VERSION } from '../version.js';
 import type { Inventory, InventoryPackage } from './inventory.js';
+import { cycloneDxLibrary } from './cyclonedx-load.js';
 
 const require = createRequire(import.meta.url);
 
@@ -73,7 +74,7 @@ function spdxIdFor(ref: string, name: string, version: string): string {
 }
 
 function declaredLicense(licenses: string[]): string {
-  const { fixupSpdxId } = require('@cyclonedx/cyclonedx-library/SPDX') as typeof import('@cyclonedx/cyclonedx-library/SPDX');
+  const { fixupSpdxId } = cycloneDxLibrary().SPDX;
   const ids = licenses.map((l) => (/\s(OR|AND|WITH)\s|^\(/u.test(l) ? l : fixupSpdxId(l)));
   if (ids.length === 0 || ids.some((i) => i === undefined)) return 'NOASSERTION';
   return ids.length === 1 ? (ids[0] as string) : ids.map((i) => `(${i as string})`).join(' AND ');

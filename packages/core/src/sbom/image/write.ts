@@ -27,10 +27,10 @@ export async function writeImageSbom(target: string, opts: ImageSbomOptions): Pr
 
 async function imageCycloneDx(images: ImageInventory[], inventory: ReturnType<typeof toInventory>, opts: ImageSbomOptions): Promise<string> {
   const { inventoryToBom } = await import('../cyclonedx.js');
-  const Enums = await import('@cyclonedx/cyclonedx-library/Enums');
-  const Models = await import('@cyclonedx/cyclonedx-library/Models');
-  const Serialize = await import('@cyclonedx/cyclonedx-library/Serialize');
-  const Spec = await import('@cyclonedx/cyclonedx-library/Spec');
+  // The same module instances inventoryToBom built the Bom with (the normalizers use instanceof).
+  const { cycloneDxLibrary, cycloneDxSerialize } = await import('../cyclonedx-load.js');
+  const { Enums, Models, Spec } = cycloneDxLibrary();
+  const Serialize = cycloneDxSerialize();
   const bom = inventoryToBom(inventory, { reproducible: opts.reproducible });
   const root = bom.metadata.component;
   if (root) {

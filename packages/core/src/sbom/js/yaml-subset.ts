@@ -11,17 +11,33 @@ type Value = string | number | boolean | null | Value[] | { [k: string]: Value }
 
 const NUMBER = /^[-+]?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$/;
 
+// First characters that make a plain scalar something else (anchor, alias, tag, block scalar, reserved).
+const SCALAR_INDICATORS = '&*!|>%@`';
+// First characters that cannot start a plain mapping key here.
+const KEY_INDICATORS = '&*!|>%@`?-[]{},#';
+// A double-quoted body JSON.parse must judge: escapes, or control characters it rejects.
+const DOUBLE_QUOTED_SLOW = /[\\\x00-\x1f]/;
+
 function plainScalar(raw: string): Value {
-  if (raw === '' || raw === '~' || raw === 'null' || raw === 'Null' || raw === 'NULL') return null;
-  if (raw === 'true' || raw === 'True' || raw === 'TRUE') return true;
-  if (raw === 'false' || raw === 'False' || raw === 'FALSE') return false;
-  if (NUMBER.test(raw)) return Number(raw);
+  const c = raw.charCodeAt(0);
+  // Only words starting n/N/t/T/f/F/~ can be null or booleans; only digits and signs can be numbers.
+  if (raw === '' || c === 126 /* ~ */ || c === 110 || c === 78 || c === 116 || c === 84 || c === 102 || c === 70) {
+    if (raw === '' || raw === '~' || raw === 'null' || raw === 'Null' || raw === 'NULL') return null;
+    if (raw === 'true' || raw === 'True' || raw === 'TRUE') return true;
+    if (raw === 'false' || raw === 'False' || raw === 'FALSE') return false;
+  } else if (((c >= 48 && c <= 57) || c === 43 || c === 45) && NUMBER.test(raw)) return Number(raw);
   // YAML indicators that would change the meaning of a plain scalar.
-  if (/^[&*!|>%@`]/.test(raw) || raw.startsWith('- ') || raw.includes(' #')) throw new Unsupported();
+  if (SCALAR_INDICATORS.includes(raw.charAt(0)) || raw.startsWith('- ') || raw.includes(' #')) throw new Unsupported();
   return raw;
 }
 
 function quoted(raw: string): string {
+  const last = raw.length - 1;
+  // Fast path: the only quote is the closing one (so nothing doubled) and, double-quoted, nothing escaped.
+  if (last > 0 && raw.indexOf(raw.charAt(0), 1) === last) {
+    const body = raw.slice(1, last);
+    if (raw.charCodeAt(0) === 39 /* ' */ || !DOUBLE_QUOTED_SLOW.test(body)) return body;
+  }
   if (raw.startsWith("'")) {
     if (!raw.endsWith("'") || raw.length < 2) throw new Unsupported();
     const body = raw.slice(1, -1);
@@ -42,6 +58,11 @@ function scalar(raw: string): Value {
 
 /** Splits `a, b, 'c, d'` at top-level commas. */
 function splitFlow(body: string): string[] {
+  if (!/['"{[]/.test(body)) {
+    // No quotes or brackets: every comma separates (an empty body has no items; a trailing comma leaves '').
+    const parts = body.split(',').map((p) => p.trim());
+    return parts.length === 1 && parts[0] === '' ? [] : parts;
+  }
   const parts: string[] = [];
   let start = 0;
   let quote = '';
@@ -79,8 +100,18 @@ function flow(raw: string): Value {
 function splitKeyValue(text: string): [string, string | undefined] {
   let keyEnd: number;
   let key: string;
-  if (text.startsWith("'") || text.startsWith('"')) {
-    const q = text[0] as string;
+  const c0 = text.charCodeAt(0);
+  if (c0 === 39 /* ' */ || c0 === 34 /* " */) {
+    const q = text.charAt(0);
+    // Fast path: `'key':` whose body holds no quote (so nothing doubled) and, double-quoted, nothing escaped.
+    const close = text.indexOf(q, 1);
+    if (close > 0 && text.charCodeAt(close + 1) === 58 /* : */) {
+      const body = text.slice(1, close);
+      if (q === "'" || !DOUBLE_QUOTED_SLOW.test(body)) {
+        const rest = text.slice(close + 2).trim();
+        return [body, rest === '' ? undefined : rest];
+      }
+    }
     let i = 1;
     for (; i < text.length; i++) {
       if (text[i] === q) {
@@ -97,42 +128,59 @@ function splitKeyValue(text: string): [string, string | undefined] {
     keyEnd = sep === -1 ? (text.endsWith(':') ? text.length - 1 : -1) : sep;
     if (keyEnd <= 0) throw new Unsupported();
     key = text.slice(0, keyEnd);
-    if (/^[&*!|>%@`?\-[\]{},#]/.test(key) || key.includes(' #')) throw new Unsupported();
+    if (KEY_INDICATORS.includes(key.charAt(0)) || key.includes(' #')) throw new Unsupported();
   }
   const rest = text.slice(keyEnd + 1).trim();
   return [key, rest === '' ? undefined : rest];
 }
 
-interface Line {
-  indent: number;
-  text: string;
+/** Whitespace other than the space: YAML does not indent with it, so a line that starts or ends with it goes to the full parser. */
+function isOtherSpace(c: number): boolean {
+  return c === 9 || c === 11 || c === 12 || c === 160 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
-function lines(src: string): Line[] {
-  const out: Line[] = [];
-  for (const raw of src.split('\n')) {
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    const text = line.trimStart();
-    if (text === '' || text.startsWith('#')) continue;
-    if (line.includes('\t') || text === '---' || text === '...' || text.startsWith('%')) throw new Unsupported();
-    out.push({ indent: line.length - text.length, text: text.trimEnd() });
+/** Non-blank, non-comment lines: indents and texts (trailing spaces and CR dropped) in two arrays. */
+function lines(src: string): { indents: number[]; texts: string[] } {
+  if (src.includes('\t')) throw new Unsupported();
+  const indents: number[] = [];
+  const texts: string[] = [];
+  const n = src.length;
+  for (let start = 0; start <= n; ) {
+    let end = src.indexOf('\n', start);
+    if (end === -1) end = n;
+    let stop = end;
+    while (stop > start && (src.charCodeAt(stop - 1) === 32 || src.charCodeAt(stop - 1) === 13)) stop--;
+    let i = start;
+    while (i < stop && src.charCodeAt(i) === 32) i++;
+    if (i < stop) {
+      const c = src.charCodeAt(i);
+      if (isOtherSpace(c) || isOtherSpace(src.charCodeAt(stop - 1))) throw new Unsupported();
+      if (c !== 35 /* # */) {
+        const text = src.slice(i, stop);
+        if (c === 37 /* % */ || text === '---' || text === '...') throw new Unsupported();
+        indents.push(i - start);
+        texts.push(text);
+      }
+    }
+    start = end + 1;
   }
-  return out;
+  return { indents, texts };
 }
 
 /** Parses the subset, or returns undefined when the text uses anything outside it. */
 export function parseYamlSubset(src: string): unknown {
   try {
-    const ls = lines(src);
+    const { indents, texts } = lines(src);
+    const count = texts.length;
     let pos = 0;
+    const isItem = (text: string): boolean => text === '-' || text.startsWith('- ');
     const block = (indent: number): Value => {
-      const first = ls[pos];
-      if (!first || first.indent < indent) return null;
-      const at = first.indent;
-      if (first.text === '-' || first.text.startsWith('- ')) {
+      if (pos >= count || (indents[pos] as number) < indent) return null;
+      const at = indents[pos] as number;
+      if (isItem(texts[pos] as string)) {
         const arr: Value[] = [];
-        while (pos < ls.length && (ls[pos] as Line).indent === at && ((ls[pos] as Line).text.startsWith('- ') || (ls[pos] as Line).text === '-')) {
-          const item = (ls[pos] as Line).text.slice(2).trim();
+        while (pos < count && indents[pos] === at && isItem(texts[pos] as string)) {
+          const item = (texts[pos] as string).slice(2).trim();
           pos++;
           if (item === '' || /^[^'"{[].*?:( |$)/.test(item) || /^['"].*['"]:( |$)/.test(item)) throw new Unsupported(); // nested/mapping items: not written by these tools
           arr.push(scalar(item));
@@ -140,26 +188,25 @@ export function parseYamlSubset(src: string): unknown {
         return arr;
       }
       const obj = Object.create(null) as Record<string, Value>; // no prototype: a '__proto__' key is just a key
-      while (pos < ls.length) {
-        const l = ls[pos] as Line;
-        if (l.indent < at) break;
-        if (l.indent > at) throw new Unsupported();
-        if (l.text.startsWith('- ')) throw new Unsupported();
-        const [key, value] = splitKeyValue(l.text);
+      while (pos < count) {
+        const ind = indents[pos] as number;
+        if (ind < at) break;
+        if (ind > at) throw new Unsupported();
+        const text = texts[pos] as string;
+        if (text.startsWith('- ')) throw new Unsupported();
+        const [key, value] = splitKeyValue(text);
         pos++;
         if (value !== undefined) {
           obj[key] = scalar(value);
-        } else {
-          const next = ls[pos];
+        } else if (pos < count && ((indents[pos] as number) > at || (indents[pos] === at && (texts[pos] as string).startsWith('- ')))) {
           // A sequence may sit at the key's own indent; a mapping must be deeper.
-          if (next && (next.indent > at || (next.indent === at && next.text.startsWith('- ')))) obj[key] = block(next.indent);
-          else obj[key] = null;
-        }
+          obj[key] = block(indents[pos] as number);
+        } else obj[key] = null;
       }
       return obj;
     };
     const doc = block(0);
-    if (pos !== ls.length) throw new Unsupported();
+    if (pos !== count) throw new Unsupported();
     return doc;
   } catch (err) {
     if (err instanceof Unsupported || err instanceof SyntaxError) return undefined;

@@ -46,7 +46,11 @@ interface ClassicObject {
 }
 
 function readToken(line: string, start: number): [string, number] {
-  if (line[start] === '"') {
+  if (line.charCodeAt(start) === 34 /* " */) {
+    const close = line.indexOf('"', start + 1);
+    const escape = line.indexOf('\\', start + 1);
+    // Most quoted tokens have no escapes: one slice instead of a character at a time.
+    if (close !== -1 && (escape === -1 || escape > close)) return [line.slice(start + 1, close), close + 1];
     let i = start + 1;
     let out = '';
     while (i < line.length && line[i] !== '"') {
@@ -58,7 +62,10 @@ function readToken(line: string, start: number): [string, number] {
     return [out, i + 1];
   }
   let i = start;
-  while (i < line.length && line[i] !== ' ' && line[i] !== ',' && !(line[i] === ':' && (i + 1 === line.length || line[i + 1] === ' '))) i++;
+  for (; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 32 /* space */ || c === 44 /* , */ || (c === 58 /* : */ && (i + 1 === line.length || line.charCodeAt(i + 1) === 32))) break;
+  }
   return [line.slice(start, i), i];
 }
 
@@ -68,7 +75,8 @@ export function parseYarnClassicSyntax(file: string, text: string): ClassicObjec
   const stack: { indent: number; obj: ClassicObject }[] = [{ indent: -1, obj: top }];
   const lines = text.split('\n');
   for (let n = 0; n < lines.length; n++) {
-    const raw = (lines[n] ?? '').replace(/\r$/u, '');
+    const line = lines[n] ?? '';
+    const raw = line.endsWith('\r') ? line.slice(0, -1) : line;
     const trimmed = raw.trimStart();
     if (trimmed === '' || trimmed.startsWith('#')) continue;
     const indent = raw.length - trimmed.length;
