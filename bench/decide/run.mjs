@@ -6,7 +6,7 @@
 //  - warm: in-process decisions with verified results cached (decisions/s), beside the same decisions
 //    with no cache, and beside decisions that also re-fetch the evidence from the registry.
 // Needs `npm run build` first (it runs the built CLI and loads the built packages).
-//   node bench/decide/run.mjs [--cold-runs 15] [--warm-seconds 2] [--cli path/to/provenant.js] [--cpu-prof DIR]
+//   node bench/decide/run.mjs [--cold-runs 15] [--warm-seconds 2] [--cli path/to/provenant.js] [--cpu-prof DIR] [--serve]
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -121,6 +121,16 @@ ${pem}
 `,
   );
 
+  // --serve: set up, print the cold decision's command, and keep the registry up until SIGINT/SIGTERM
+  // (for profiling one cold decision by hand: perf, valgrind, --cpu-prof).
+  if (process.argv.includes('--serve')) {
+    process.stdout.write(`${process.execPath} ${cli} verify ${ref} --policy ${policyPath}\n`);
+    await new Promise((r) => {
+      process.once('SIGINT', r);
+      process.once('SIGTERM', r);
+    });
+    process.exitCode = 0;
+  } else {
   // Cold: new processes. hyperfine times each command (median wall, and user+system CPU, which a
   // loaded machine inflates less); the first decision is checked to allow.
   const first = spawnSync(process.execPath, [cli, 'verify', ref, '--policy', policyPath], { encoding: 'utf8' });
@@ -193,6 +203,7 @@ ${pem}
       load_average_1m: Number(loadavg()[0].toFixed(2)),
     }),
   );
+  }
 } finally {
   process.kill(registry.pid, 'SIGTERM');
   await new Promise((r) => (registry.child.exitCode === null ? registry.child.once('exit', r) : r()));
