@@ -8,7 +8,7 @@ import { attestationBundle, makeKey, sha256, signatureBundle, simpleSigningPaylo
 
 const key = makeKey();
 const digest = `sha256:${sha256('image manifest bytes')}`;
-const image: Subject = { kind: 'image', ref: 'registry.example.test/app/web:1.0', digest };
+const image = { kind: 'image', ref: 'registry.example.test/app/web:1.0', digest } satisfies Subject;
 const SLSA = 'https://slsa.dev/provenance/v1';
 const indent = (s: string, n: number) => s.trim().split('\n').map((l) => ' '.repeat(n) + l).join('\n');
 

@@ -25,7 +25,7 @@ function evidence(bundle: object, uri: string, payload?: Uint8Array): EvidenceBu
   return { bundle: JSON.parse(bytes.toString()), digest: `sha256:${sha256(bytes)}`, uri, ...(payload ? { payload } : {}) };
 }
 
-export function statement(subjectDigest: string, predicateType: string, predicate: unknown, name = 'subject'): object {
+export function statement(subjectDigest: string, predicateType: string, predicate: unknown, name = 'subject'): Record<string, unknown> {
   return { _type: 'https://in-toto.io/Statement/v1', subject: [{ name, digest: { sha256: subjectDigest.replace(/^sha256:/, '') } }], predicateType, predicate };
 }
 

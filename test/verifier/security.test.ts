@@ -13,7 +13,7 @@ const key = makeKey();
 const otherKey = makeKey();
 const digest = `sha256:${sha256('the image')}`;
 const otherDigest = `sha256:${sha256('another image')}`;
-const image: Subject = { kind: 'image', ref: 'registry.example.test/app/web:1.0', digest };
+const image = { kind: 'image', ref: 'registry.example.test/app/web:1.0', digest } satisfies Subject;
 const SLSA = 'https://slsa.dev/provenance/v1';
 const indent = (s: string, n: number) => s.trim().split('\n').map((l) => ' '.repeat(n) + l).join('\n');
 const keyAuthority = (k = key, extra = '      ignoreTlog: true\n') => `    - name: release-key\n      key:\n        pem: |\n${indent(k.publicKeyPem, 10)}\n${extra}`;
@@ -63,7 +63,7 @@ function failure(d: Decision): { check: string; code: string | undefined } {
   return { check: '(none)', code: undefined };
 }
 
-async function decide(policyText: string, ev: Evidence, subject: Subject = image, trust?: Parameters<typeof evaluate>[3]['trust']): Promise<Decision> {
+async function decide(policyText: string, ev: Evidence, subject: Subject = image, trust?: NonNullable<Parameters<typeof evaluate>[3]>['trust']): Promise<Decision> {
   return evaluate(subject, ev, await loadPolicyText(policyText, { source: 'security.yaml' }), { trust });
 }
 
