@@ -1,21 +1,17 @@
 // The fast path of argument parsing: for a command that declares its arguments as data (ArgSpec), a
-// plainly valid argv is parsed with node:util's parseArgs, without loading yargs (~25 ms of a cold
+// plainly valid argv is parsed with node:util's parseArgs, without loading yargs (~20 ms of a cold
 // start). Anything else (help, a usage error, negation, repeated or grouped flags, `--`) returns
 // undefined and goes to yargs, which stays the one place usage errors and help are written. So the fast
 // path accepts only argv that yargs accepts, and gives the handler the same values yargs would.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { ArgSpec } from './commands/types.js';
+import { GLOBAL_OPTIONS, type ArgSpec } from './commands/types.js';
 
-const GLOBALS: ArgSpec['options'] = {
-  json: { type: 'boolean', describe: '', default: false },
-  quiet: { type: 'boolean', describe: '', alias: 'q', default: false },
-};
 const NUMBER = /^-?\d+(\.\d+)?$/;
 const camel = (s: string): string => s.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
 
 /** Parsed args with kebab and camelCase keys, as yargs gives them; undefined when yargs should decide. */
 export function fastParse(command: string, argv: readonly string[], spec: ArgSpec): Record<string, unknown> | undefined {
-  const all = { ...GLOBALS, ...spec.options };
+  const all: ArgSpec['options'] = { ...GLOBAL_OPTIONS, ...spec.options };
   for (const a of argv) {
     if (a === '--' || a === '-h' || a === '--help' || a === '--version' || a.startsWith('--no-')) return undefined;
     if (/^-[^-]{2,}/.test(a)) return undefined;

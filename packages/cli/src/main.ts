@@ -1,6 +1,7 @@
 import { PROVENANT_VERSION } from '@provenant/core/version';
 import { commands } from './commands/registry.js';
 import { fastParse } from './fast-args.js';
+import { GLOBAL_OPTIONS, yargsOption } from './commands/types.js';
 import { EXIT, processIO, reportError, type CliIO, type ExitCode, type GlobalArgs } from './io.js';
 
 export { EXIT, type CliIO, type ExitCode } from './io.js';
@@ -39,8 +40,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
   const y = yargs([...argv])
     .scriptName('provenant')
     .version(PROVENANT_VERSION)
-    .option('json', { type: 'boolean', default: false, describe: 'machine-readable output on stdout' })
-    .option('quiet', { type: 'boolean', default: false, alias: 'q', describe: 'no progress or logs on stderr' })
+    .options(Object.fromEntries(Object.entries(GLOBAL_OPTIONS).map(([name, o]) => [name, yargsOption(o)])))
     .strict()
     .demandCommand(1, 'name a command (provenant --help lists them)')
     .recommendCommands()

@@ -1,4 +1,4 @@
-import type { Argv } from 'yargs';
+import type { Argv, Options } from 'yargs';
 import type { CliIO, ExitCode, GlobalArgs } from '../io.js';
 
 /** One option of a command, as data: yargs builds its parser and help from it, and so does the fast path. */
@@ -9,6 +9,24 @@ export interface OptionSpec {
   alias?: string;
   choices?: readonly string[];
   default?: string | boolean | readonly string[];
+}
+
+/** Options every command accepts (GlobalArgs), for yargs and for the fast path alike. */
+export const GLOBAL_OPTIONS: Readonly<Record<'json' | 'quiet', OptionSpec>> = {
+  json: { type: 'boolean', default: false, describe: 'machine-readable output on stdout' },
+  quiet: { type: 'boolean', default: false, alias: 'q', describe: 'no progress or logs on stderr' },
+};
+
+/** One OptionSpec as yargs takes it. */
+export function yargsOption(o: OptionSpec): Options {
+  return {
+    type: o.type === 'array' ? 'string' : o.type,
+    ...(o.type === 'array' ? { array: true } : {}),
+    describe: o.describe,
+    ...(o.alias !== undefined ? { alias: o.alias } : {}),
+    ...(o.choices !== undefined ? { choices: [...o.choices] } : {}),
+    ...(o.default !== undefined ? { default: Array.isArray(o.default) ? [...(o.default as string[])] : o.default } : {}),
+  };
 }
 
 /** A command's arguments as data: required positionals in order, then options by their kebab-case name. */
@@ -52,14 +70,7 @@ export function builderFor(spec: ArgSpec): (y: Argv<GlobalArgs>) => never {
     let b = y as Argv<unknown>;
     for (const p of spec.positionals) b = b.positional(p.name, { type: 'string', demandOption: true, describe: p.describe });
     for (const [name, o] of Object.entries(spec.options)) {
-      b = b.option(name, {
-        type: o.type === 'array' ? 'string' : o.type,
-        ...(o.type === 'array' ? { array: true } : {}),
-        describe: o.describe,
-        ...(o.alias !== undefined ? { alias: o.alias } : {}),
-        ...(o.choices !== undefined ? { choices: [...o.choices] } : {}),
-        ...(o.default !== undefined ? { default: Array.isArray(o.default) ? [...(o.default as string[])] : o.default } : {}),
-      });
+      b = b.option(name, yargsOption(o));
     }
     return b as never;
   };

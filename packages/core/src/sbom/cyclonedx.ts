@@ -4,6 +4,7 @@ import type * as EnumsT from '@cyclonedx/cyclonedx-library/Enums';
 import { ProvenantError } from '../errors.js';
 import { PROVENANT_VERSION } from '../version.js';
 import type { Inventory, InventoryPackage, InventoryRoot } from './inventory.js';
+// Every part of the library comes through cyclonedx-load.ts (one set of module instances).
 import { cycloneDxJsonSerializer, cycloneDxLibrary, cycloneDxSerialize } from './cyclonedx-load.js';
 
 export type CycloneDxSpecVersion = '1.5' | '1.6';
@@ -20,9 +21,6 @@ export interface CycloneDxOptions {
   space?: number;
 }
 
-// Every part of the library comes through cyclonedx-load.ts (one set of module instances).
-const cdx = cycloneDxLibrary;
-
 type HashAlg = EnumsT.HashAlgorithm;
 
 // Property names from the CycloneDX npm taxonomy where one exists; provenant's own otherwise.
@@ -34,7 +32,7 @@ const PROPERTY_NAMES: Record<string, string> = {
 };
 
 function licenseRepository(licenses: string[]): Models.LicenseRepository {
-  const { Models, SPDX } = cdx();
+  const { Models, SPDX } = cycloneDxLibrary();
   const repo = new Models.LicenseRepository();
   // A CycloneDX license list is either licenses or exactly one expression, never both.
   const expression = licenses.find((l) => /\s(OR|AND|WITH)\s|^\(/u.test(l));
@@ -55,7 +53,7 @@ function splitName(fullName: string): { group?: string; name: string } {
 }
 
 function componentOf(p: InventoryPackage): Models.Component {
-  const { Enums, Models } = cdx();
+  const { Enums, Models } = cycloneDxLibrary();
   const { group, name } = splitName(p.name);
   const hashes = new Models.HashDictionary();
   for (const h of p.hashes) hashes.set(h.alg as HashAlg, h.content);
@@ -82,7 +80,7 @@ function componentOf(p: InventoryPackage): Models.Component {
 }
 
 function rootComponentOf(root: InventoryRoot): Models.Component {
-  const { Enums, Models } = cdx();
+  const { Enums, Models } = cycloneDxLibrary();
   const { group, name } = splitName(root.name || 'unnamed-project');
   const op: Models.OptionalComponentProperties = { bomRef: root.ref, licenses: licenseRepository(root.licenses) };
   if (root.version) op.version = root.version;
@@ -94,7 +92,7 @@ function rootComponentOf(root: InventoryRoot): Models.Component {
 
 /** Builds the library's Bom model from an inventory (refs become bom-refs, edges become dependencies). */
 export function inventoryToBom(inv: Inventory, opts: CycloneDxOptions = {}): Models.Bom {
-  const { Enums, Models } = cdx();
+  const { Enums, Models } = cycloneDxLibrary();
   const bom = new Models.Bom();
   bom.version = 1;
   if (!opts.reproducible) {
@@ -125,7 +123,7 @@ export function inventoryToBom(inv: Inventory, opts: CycloneDxOptions = {}): Mod
 
 /** Serializes an inventory as CycloneDX 1.5 or 1.6, JSON or XML, through the library's normalizers. */
 export function toCycloneDx(inv: Inventory, opts: CycloneDxOptions = {}): string {
-  const { Spec } = cdx();
+  const { Spec } = cycloneDxLibrary();
   const version = opts.specVersion ?? '1.6';
   const spec = version === '1.5' ? Spec.Spec1dot5 : version === '1.6' ? Spec.Spec1dot6 : undefined;
   if (!spec) throw new ProvenantError('SBOM_FORMAT_UNSUPPORTED', `CycloneDX spec version ${String(opts.specVersion)} is not supported (1.5, 1.6)`);
