@@ -14,6 +14,12 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS entry points (the CLI's bin): require is how they load.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', __filename: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['packages/core/src/verify/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/sign/**', '../sign/*', '@provenant/core/sign'], message: 'core/verify must never import core/sign' }] }],

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// CLI cold start: `node packages/cli/bin/provenant.js --version` vs `node -e 0`, same machine, same run.
+// CLI cold start: `node packages/cli/bin/provenant.cjs --version` vs `node -e 0`, same machine, same run.
 // Uses hyperfine (--export-json) when installed, else its own alternating timing loop. Prints one JSON
 // line; target: provenant --version within 2x of bare node. Needs `npm run build` first.
 //   node bench/cli-startup/run.mjs [--runs 30]
@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = join(repo, 'packages/cli/bin/provenant.js');
+const bin = join(repo, 'packages/cli/bin/provenant.cjs');
 if (!existsSync(join(repo, 'packages/cli/dist/main.js'))) throw new Error('packages/cli/dist missing: run npm run build first');
 const i = process.argv.indexOf('--runs');
 const RUNS = i > 0 ? Number(process.argv[i + 1]) : 30;

@@ -196,7 +196,7 @@ function pullAndDecompress(host, round) {
 function provenantSbom(host, round) {
   const out = join(work, `sbom-${round}.json`);
   // /usr/bin/time reports the peak RSS (KiB) of the CLI process.
-  const r = timed('/usr/bin/time', ['-f', 'PEAK_RSS_KB=%M', process.execPath, join(repo, 'packages/cli/bin/provenant.js'), 'sbom', `${host}/bench/image:v1`, '--platform', 'linux/amd64', '--output', out]);
+  const r = timed('/usr/bin/time', ['-f', 'PEAK_RSS_KB=%M', process.execPath, join(repo, 'packages/cli/bin/provenant.cjs'), 'sbom', `${host}/bench/image:v1`, '--platform', 'linux/amd64', '--output', out]);
   const rss = Number(/PEAK_RSS_KB=(\d+)/.exec(r.stderr)?.[1] ?? NaN);
   const doc = JSON.parse(readFileSync(out, 'utf8'));
   return { secs: r.secs, rssMiB: rss / 1024, components: (doc.components ?? []).length };

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `provenant sbom` on a real ~1,000-package npm project vs `cyclonedx-npm` on the same project, in one run,
 // plus `node -e 0` as the floor, and provenant on pnpm-lock.yaml / yarn.lock versions of the same tree.
-// Prints one JSON line: median wall times, speed ratio, provenant's peak RSS, purl-set equality.
+// Prints one JSON line: median wall times, speed ratio, provenant's peak RSS, purl-set equality; and
+// provenant's first run (writing its compile cache) and runs with that cache off.
 //   node bench/sbom/run.mjs [--runs 5] [--theirs-runs 3]
 // Builds the CLI if dist is missing and installs bench/sbom/project/node_modules (npm ci) if missing:
 // cyclonedx-npm reads the installed tree (through `npm ls`), provenant reads the lockfile.
@@ -24,7 +25,7 @@ const RUNS = arg('--runs', 7);
 const THEIRS_RUNS = arg('--theirs-runs', 3);
 const log = (m) => process.stderr.write(`bench/sbom: ${m}\n`);
 
-const bin = join(repo, 'packages/cli/bin/provenant.js');
+const bin = join(repo, 'packages/cli/bin/provenant.cjs');
 if (!existsSync(join(repo, 'packages/cli/dist/commands/sbom.js')) || !existsSync(join(repo, 'packages/core/dist/sbom/index.js'))) {
   log('building (npm run build)');
   execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -43,11 +44,17 @@ const median = (xs) => {
 };
 const ms = (x) => Math.round(x * 10) / 10;
 
+// provenant's V8 code cache (packages/cli/src/compile-cache.ts) lives in this run's work directory: the
+// warm-up run writes it (its time is reported as the first run's), the timed runs read it, and
+// `provenant_no_compile_cache_ms` times the same command with the cache off.
+const compileCache = join(work, 'compile-cache');
+process.env.PROVENANT_COMPILE_CACHE = compileCache;
+
 /** Runs a command once under /usr/bin/time: wall ms and peak RSS KiB. Throws on a nonzero exit. */
-function timed(cmd, args, cwd) {
+function timed(cmd, args, cwd, env = process.env) {
   const rssFile = join(work, 'rss');
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', '-o', rssFile, cmd, ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 << 20 });
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', '-o', rssFile, cmd, ...args], { cwd, env, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 << 20 });
   const wall = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${String(r.stderr).slice(-2000)}`);
   return { wall, rssKiB: Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) };
@@ -59,6 +66,7 @@ const theirsOut = join(work, 'theirs.cdx.json');
 const commands = {
   node0: () => timed(node, ['-e', '0'], repo),
   ours: () => timed(node, [bin, 'sbom', project, '--output', oursOut], repo),
+  oursNoCache: () => timed(node, [bin, 'sbom', project, '--output', join(work, 'no-cache.cdx.json')], repo, { ...process.env, PROVENANT_COMPILE_CACHE: '0' }),
   oursPnpm: () => timed(node, [bin, 'sbom', pnpmProject, '--output', join(work, 'pnpm.cdx.json')], repo),
   oursYarn: () => timed(node, [bin, 'sbom', yarnProject, '--output', join(work, 'yarn.cdx.json')], repo),
   theirs: () => timed(cyclonedxNpm, ['--ignore-npm-errors', '--output-format', 'JSON', '--output-file', theirsOut], project),
@@ -66,7 +74,7 @@ const commands = {
 
 // Interleaved so machine load drifts hit every command alike; one warm-up run each first.
 const results = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
-for (const k of Object.keys(commands)) commands[k]();
+const firstRuns = Object.fromEntries(Object.keys(commands).map((k) => [k, commands[k]().wall]));
 for (let i = 0; i < RUNS; i++) {
   for (const k of Object.keys(commands)) {
     if (k === 'theirs' && i >= THEIRS_RUNS) continue;
@@ -104,6 +112,9 @@ const figures = {
   cyclonedx_npm_ms: ms(wall('theirs')),
   speedup_vs_cyclonedx_npm: Math.round((wall('theirs') / wall('ours')) * 10) / 10,
   speedup_target: 20,
+  provenant_first_run_ms: ms(firstRuns.ours),
+  provenant_no_compile_cache_ms: ms(wall('oursNoCache')),
+  speedup_no_compile_cache: Math.round((wall('theirs') / wall('oursNoCache')) * 10) / 10,
   provenant_peak_rss_mib: Math.round((Math.max(...results.ours.map((r) => r.rssKiB)) / 1024) * 10) / 10,
   rss_target_mib: 150,
   cyclonedx_npm_peak_rss_mib: Math.round((Math.max(...results.theirs.map((r) => r.rssKiB)) / 1024) * 10) / 10,

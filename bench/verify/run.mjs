@@ -95,7 +95,7 @@ try {
   const art = join(vectors, c.files.artifact);
   const cmd = [
     process.execPath,
-    join(repo, 'packages/cli/bin/provenant.js'),
+    join(repo, 'packages/cli/bin/provenant.cjs'),
     'verify-bundle',
     '--bundle', join(vectors, c.files.bundle),
     '--certificate-identity', c.params.identity,

@@ -5,17 +5,21 @@
 // time through createRequire (the CycloneDX library, ajv, yaml, zod for SPDX) resolve from node_modules,
 // as unbundled: measured, bundling the CycloneDX library made `provenant sbom` do more work, not less
 // (its models are reached through the bundler's CommonJS interop getters).
+// The output is CommonJS (.cjs) so that bin/provenant.cjs can load it through the V8 code cache of
+// src/compile-cache.ts (Node 20 has no code cache for ES modules): measured, a cold `provenant verify
+// --policy` then executes 22% fewer instructions and a cold `provenant sbom` 5% fewer.
 import { defineConfig } from 'rolldown';
 
 export default defineConfig({
-  input: { main: 'dist/main.js' },
+  input: { main: 'dist/main.js', 'compile-cache': 'dist/compile-cache.js' },
   platform: 'node',
   output: {
     dir: 'dist/bundle',
     cleanDir: true,
-    format: 'esm',
+    format: 'cjs',
     sourcemap: true,
-    chunkFileNames: '[name]-[hash].js',
+    entryFileNames: '[name].cjs',
+    chunkFileNames: '[name]-[hash].cjs',
     // Whitespace and dead code only: names stay as written, so stack traces and error names read as the source.
     minify: { mangle: false, compress: true, codegen: { removeWhitespace: true } },
   },

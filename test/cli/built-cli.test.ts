@@ -9,7 +9,7 @@ import { umociImage } from '../image/umoci.js';
 import { REPO, sha256File } from './helpers.js';
 
 // These run the built CLI as a user would: `npm run build` must have run (npm test does it first).
-const BIN = join(REPO, 'packages/cli/bin/provenant.js');
+const BIN = join(REPO, 'packages/cli/bin/provenant.cjs');
 const DIST = join(REPO, 'packages/cli/dist/main.js');
 const tmp = mkdtempSync(join(tmpdir(), 'provenant-built-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

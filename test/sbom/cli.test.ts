@@ -89,7 +89,7 @@ describe('provenant sbom', () => {
 });
 
 describe('provenant sbom, built binary', () => {
-  const bin = join(import.meta.dirname, '../../packages/cli/bin/provenant.js');
+  const bin = join(import.meta.dirname, '../../packages/cli/bin/provenant.cjs');
   it('runs as a process with real exit codes and stdout', () => {
     if (!existsSync(join(import.meta.dirname, '../../packages/cli/dist/main.js'))) throw new Error('packages/cli is not built: run npm run build first');
     const out = execFileSync(process.execPath, [bin, 'sbom', join(fixtures, 'pnpm-v9'), '--reproducible'], { encoding: 'utf8' });

@@ -1,5 +1,8 @@
 // vitest globalSetup: starts the real parts the suite needs (each part's setup lives in its own file
 // and registers here) and stops them, by pid, when the run ends.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startRegistries } from './registry.js';
 import { startSigstore } from './sigstore.js';
@@ -8,7 +11,11 @@ type Teardown = () => Promise<void>;
 const parts: Array<(project: TestProject) => Promise<Teardown>> = [startRegistries, startSigstore];
 
 export default async function setup(project: TestProject): Promise<Teardown> {
-  const teardowns: Teardown[] = [];
+  // The built CLI's V8 code cache (packages/cli/src/compile-cache.ts) goes to a directory of this run,
+  // not the user's ~/.cache; the workers and every CLI they spawn inherit the variable.
+  const compileCache = mkdtempSync(join(tmpdir(), 'provenant-test-compile-cache-'));
+  process.env.PROVENANT_COMPILE_CACHE = compileCache;
+  const teardowns: Teardown[] = [async () => rmSync(compileCache, { recursive: true, force: true })];
   for (const start of parts) teardowns.push(await start(project));
   return async () => {
     for (const t of teardowns.reverse()) await t();

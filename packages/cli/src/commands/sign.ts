@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Argv } from 'yargs';
 import { ProvenantError } from '@provenant/core/errors';
 import type { SerializedBundle, SignOptions, Signer } from '@provenant/core/sign';
@@ -100,7 +101,6 @@ const mod: CommandModule<SignArgs> = {
     const { signer, options, description } = await resolveSigning(args);
     if (!args.quiet && !args.json) io.err(`provenant: signing ${args.file} with ${description}\n`);
     const { signBlob } = await import('@provenant/core/sign');
-    const { createHash } = await import('node:crypto');
     const bundle = await signBlob(data, signer, options);
     if (args.outputSignature !== undefined) await writeFileAtomic(args.outputSignature, `${bundle.messageSignature?.signature ?? ''}\n`);
     const certificate = bundle.verificationMaterial.certificate?.rawBytes;

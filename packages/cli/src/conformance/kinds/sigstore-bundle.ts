@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
@@ -70,7 +71,6 @@ async function run(c: ConformanceCase, file: (role: string) => string, root: str
     inputs.push({ mode: 'path', artifact: { data } });
     // sigstore-conformance runs every case with the artifact and again with its sha256 digest.
     if (p.artifact_input_modes?.some((m) => m.startsWith('sha256'))) {
-      const { createHash } = await import('node:crypto');
       inputs.push({ mode: 'digest', artifact: { digest: `sha256:${createHash('sha256').update(data).digest('hex')}` } });
     }
   } else inputs.push({ mode: 'none', artifact: null });

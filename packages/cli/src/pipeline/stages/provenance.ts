@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PipelineStage } from '../types.js';
@@ -25,7 +26,6 @@ export const provenanceStage: PipelineStage = {
     const inCi = env.GITHUB_ACTIONS === 'true' || env.GITLAB_CI === 'true';
     const context = slsa.detectBuildContext(env, inCi ? {} : { builderId: LOCAL_BUILDER_ID, externalParameters: { project: ctx.subject.name, version: ctx.subject.version } });
     const sbom = ctx.outputs.get('sbom') as { path: string; bytes: Buffer } | undefined;
-    const { createHash } = await import('node:crypto');
     const started = new Date();
     const statement = slsa.buildProvenance({
       subjects,

@@ -1,0 +1,184 @@
+// The built CLI's V8 code cache (packages/cli/src/compile-cache.ts): a cached run writes exactly what an
+// uncached run writes, entries are reused, bad entries and unsafe directories cost only speed, and the
+// `require` the cache hands a module behaves as Node's. Runs the built bundle (npm test builds first).
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO } from './helpers.js';
+
+const BIN = join(REPO, 'packages/cli/bin/provenant.cjs');
+const CACHE_MODULE = join(REPO, 'packages/cli/dist/bundle/compile-cache.cjs');
+const SAMPLE = join(REPO, 'fixtures/sample-app');
+const tmp = mkdtempSync(join(tmpdir(), 'provenant-compile-cache-test-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+interface Stats {
+  dir?: string;
+  disabled?: string;
+  hits: number;
+  misses: number;
+  rejected: number;
+  written: number;
+}
+
+/** Runs the built CLI with the cache at `cache` ('0' turns it off); returns its output and the cache's stats. */
+function run(cache: string, args: string[] = ['sbom', SAMPLE, '--reproducible']): { stdout: string; stats: Stats } {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, PROVENANT_COMPILE_CACHE: cache, PROVENANT_COMPILE_CACHE_STATS: '1' },
+  });
+  expect(r.status, r.stderr).toBe(0);
+  const line = r.stderr.split('\n').find((l) => l.startsWith('provenant: compile cache '));
+  expect(line, r.stderr).toBeDefined();
+  return { stdout: r.stdout, stats: JSON.parse(line!.slice('provenant: compile cache '.length)) as Stats };
+}
+
+/** The entries of a cache base directory (one subdirectory per Node version). */
+function entries(base: string): string[] {
+  const [sub] = readdirSync(base);
+  return sub === undefined ? [] : readdirSync(join(base, sub)).map((f) => join(base, sub, f));
+}
+
+describe('compile cache of the built CLI', () => {
+  it('exists in the build', () => {
+    expect(existsSync(CACHE_MODULE), `${CACHE_MODULE} is missing: run npm run build`).toBe(true);
+  });
+
+  const uncached = () => run('0').stdout;
+
+  it('writes entries on the first run, reads them on the next, and the output is what an uncached run writes', () => {
+    const base = join(tmp, 'fresh');
+    const first = run(base);
+    expect(first.stats.hits).toBe(0);
+    expect(first.stats.misses).toBeGreaterThan(3);
+    expect(first.stats.written).toBe(first.stats.misses);
+    const files = entries(base);
+    expect(files).toHaveLength(first.stats.written);
+    for (const f of files) expect(f).toMatch(/\/v\d+\.\d+\.\d+-[a-z0-9]+\/[0-9a-f]{64}$/);
+
+    const second = run(base);
+    expect(second.stats).toMatchObject({ hits: first.stats.misses, misses: 0, rejected: 0, written: 0 });
+    const off = uncached();
+    expect(first.stdout).toBe(off);
+    expect(second.stdout).toBe(off);
+  });
+
+  it('turns off with PROVENANT_COMPILE_CACHE=0', () => {
+    const { stats } = run('0');
+    expect(stats).toMatchObject({ disabled: 'PROVENANT_COMPILE_CACHE is off', hits: 0, misses: 0 });
+  });
+
+  it('recompiles and rewrites damaged entries (truncated, overwritten, one payload bit flipped), with the same output', () => {
+    const base = join(tmp, 'corrupt');
+    const first = run(base);
+    const files = entries(base);
+    expect(files.length).toBeGreaterThanOrEqual(3);
+    files.forEach((f, i) => {
+      const data = readFileSync(f);
+      if (i % 3 === 0) writeFileSync(f, data.subarray(0, data.length >> 1));
+      else if (i % 3 === 1) writeFileSync(f, Buffer.alloc(data.length, 0x5a));
+      else {
+        // Header intact, one bit of V8's payload flipped: only the entry's own digest can tell.
+        data.writeUInt8(data.readUInt8(data.length - 7) ^ 0x10, data.length - 7);
+        writeFileSync(f, data);
+      }
+    });
+    const second = run(base);
+    expect(second.stats).toMatchObject({ hits: 0, rejected: files.length, written: files.length });
+    expect(second.stdout).toBe(first.stdout);
+    expect(run(base).stats).toMatchObject({ hits: files.length, rejected: 0, misses: 0 });
+  });
+
+  it('refuses a directory writable by others and reads nothing from it', () => {
+    const base = join(tmp, 'shared');
+    run(base);
+    const [sub] = readdirSync(base);
+    chmodSync(join(base, sub!), 0o777);
+    const { stdout, stats } = run(base);
+    expect(stats.disabled).toMatch(/writable by group or others/);
+    expect(stats).toMatchObject({ hits: 0, misses: 0 });
+    expect(stdout).toBe(uncached());
+  });
+
+  it('refuses a directory owned by another user', () => {
+    const uid = process.getuid?.();
+    expect(uid, 'needs a POSIX uid').toBeDefined();
+    const base = join(tmp, 'foreign');
+    run(base);
+    const [sub] = readdirSync(base);
+    if (uid === 0) {
+      chownSync(join(base, sub!), 65534, 65534);
+      expect(run(base).stats.disabled).toMatch(/owned by uid 65534/);
+    } else {
+      // Not root: another user's directory cannot be made here; the check is the same comparison.
+      expect(run(base).stats.hits).toBeGreaterThan(0);
+    }
+  });
+
+  it('refuses a symbolic link in place of the directory', () => {
+    const base = join(tmp, 'linked');
+    const real = join(tmp, 'linked-target');
+    mkdirSync(real, { mode: 0o700 });
+    mkdirSync(base, { mode: 0o700 });
+    symlinkSync(real, join(base, `${process.version}-${process.arch}`));
+    expect(run(base).stats.disabled).toMatch(/is not a directory/);
+  });
+
+  it('runs uncached when the directory cannot be created', () => {
+    const file = join(tmp, 'a-file');
+    writeFileSync(file, 'not a directory');
+    const { stdout, stats } = run(join(file, 'cache'));
+    expect(stats.disabled).toBeDefined();
+    expect(stdout).toBe(uncached());
+  });
+
+  it('gives modules the require, module, exports, __filename and __dirname Node gives them', () => {
+    const dir = join(tmp, 'modules');
+    mkdirSync(join(dir, 'node_modules/dep'), { recursive: true });
+    writeFileSync(join(dir, 'node_modules/dep/package.json'), JSON.stringify({ name: 'dep', main: 'lib.js' }));
+    writeFileSync(join(dir, 'node_modules/dep/lib.js'), 'exports.name = "dep"; exports.self = __filename;');
+    writeFileSync(join(dir, 'b.cjs'), 'module.exports = { b: 1, parent: module.parent && module.parent.id !== undefined };');
+    // ES module syntax in a .js file with no "type": whatever Node does with it, the cache must do too.
+    writeFileSync(join(dir, 'esm-syntax.js'), 'export const x = 1;\n');
+    // A dynamic import(): Node 20 loses a vm.Script's import callback when it comes from cached data.
+    writeFileSync(join(dir, 'dyn.cjs'), 'module.exports = () => import("node:path").then((m) => typeof m.join);');
+    writeFileSync(
+      join(dir, 'a.cjs'),
+      `'use strict';
+      const b = require('./b.cjs');
+      const dep = require('dep');
+      let esm;
+      try { esm = Object.keys(require('./esm-syntax.js')); } catch (e) { esm = e.code || e.name; }
+      let thrown;
+      try { require('./missing'); } catch (e) { thrown = e.code; }
+      const err = new Error('here');
+      module.exports = {
+        thisIsExports: this === module.exports,
+        b, dep: dep.name, depResolved: require.resolve('dep') === dep.self,
+        paths: Array.isArray(require.resolve.paths('dep')),
+        cached: Object.keys(require.cache).some((k) => k.endsWith('b.cjs')),
+        filename: __filename, dirname: __dirname, id: module.id === __filename,
+        extensions: Object.keys(require.extensions).includes('.js'),
+        esm, thrown, stackNamesFile: String(err.stack).includes(__filename + ':'),
+      };`,
+    );
+    const script = `const c = process.argv[1] === 'on' ? require(${JSON.stringify(CACHE_MODULE)}).installCompileCache() : undefined;
+      const out = require(${JSON.stringify(join(dir, 'a.cjs'))});
+      require(${JSON.stringify(join(dir, 'dyn.cjs'))})().then((dyn) => process.stdout.write(JSON.stringify({ out: { ...out, dyn }, hits: c ? c.hits + c.misses : 0 })));`;
+    const go = (mode: string, cache: string) => {
+      const r = spawnSync(process.execPath, ['-e', script, mode], { encoding: 'utf8', env: { ...process.env, PROVENANT_COMPILE_CACHE: cache } });
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as { out: Record<string, unknown>; hits: number };
+    };
+    const base = join(tmp, 'modules-cache');
+    const plain = go('off', '0');
+    const cold = go('on', base);
+    const warm = go('on', base);
+    expect(cold.hits).toBeGreaterThanOrEqual(3);
+    expect(cold.out).toEqual(plain.out);
+    expect(warm.out).toEqual(plain.out);
+    expect(plain.out).toMatchObject({ dyn: 'function', thisIsExports: true, dep: 'dep', depResolved: true, paths: true, cached: true, id: true, extensions: true, thrown: 'MODULE_NOT_FOUND', stackNamesFile: true });
+  });
+});
