@@ -18,6 +18,7 @@ interface Stats {
   dir?: string;
   disabled?: string;
   hits: number;
+  shippedHits: number;
   misses: number;
   rejected: number;
   written: number;
@@ -48,18 +49,19 @@ describe('compile cache of the built CLI', () => {
 
   const uncached = () => run('0').stdout;
 
-  it('writes entries on the first run, reads them on the next, and the output is what an uncached run writes', () => {
+  it('starts warm from the cache the build shipped, writes this user\'s entries, reads them next, and the output is what an uncached run writes', () => {
     const base = join(tmp, 'fresh');
     const first = run(base);
     expect(first.stats.hits).toBe(0);
-    expect(first.stats.misses).toBeGreaterThan(3);
-    expect(first.stats.written).toBe(first.stats.misses);
+    expect(first.stats.shippedHits).toBeGreaterThan(3);
+    expect(first.stats.misses).toBe(0);
+    expect(first.stats.written).toBe(first.stats.shippedHits);
     const files = entries(base);
     expect(files).toHaveLength(first.stats.written);
     for (const f of files) expect(f).toMatch(/\/v\d+\.\d+\.\d+-[a-z0-9]+\/[0-9a-f]{64}$/);
 
     const second = run(base);
-    expect(second.stats).toMatchObject({ hits: first.stats.misses, misses: 0, rejected: 0, written: 0 });
+    expect(second.stats).toMatchObject({ hits: first.stats.written, shippedHits: 0, misses: 0, rejected: 0, written: 0 });
     const off = uncached();
     expect(first.stdout).toBe(off);
     expect(second.stdout).toBe(off);
@@ -67,7 +69,7 @@ describe('compile cache of the built CLI', () => {
 
   it('turns off with PROVENANT_COMPILE_CACHE=0', () => {
     const { stats } = run('0');
-    expect(stats).toMatchObject({ disabled: 'PROVENANT_COMPILE_CACHE is off', hits: 0, misses: 0 });
+    expect(stats).toMatchObject({ disabled: 'PROVENANT_COMPILE_CACHE is off', hits: 0, shippedHits: 0, misses: 0 });
   });
 
   it('recompiles and rewrites damaged entries (truncated, overwritten, one payload bit flipped), with the same output', () => {
@@ -86,7 +88,7 @@ describe('compile cache of the built CLI', () => {
       }
     });
     const second = run(base);
-    expect(second.stats).toMatchObject({ hits: 0, rejected: files.length, written: files.length });
+    expect(second.stats).toMatchObject({ hits: 0, shippedHits: 0, rejected: files.length, written: files.length });
     expect(second.stdout).toBe(first.stdout);
     expect(run(base).stats).toMatchObject({ hits: files.length, rejected: 0, misses: 0 });
   });
@@ -98,7 +100,10 @@ describe('compile cache of the built CLI', () => {
     chmodSync(join(base, sub!), 0o777);
     const { stdout, stats } = run(base);
     expect(stats.disabled).toMatch(/writable by group or others/);
-    expect(stats).toMatchObject({ hits: 0, misses: 0 });
+    // Nothing read from it or written to it; the shipped cache is still read.
+    expect(stats.dir).toBeUndefined();
+    expect(stats).toMatchObject({ hits: 0, written: 0 });
+    expect(stats.shippedHits).toBeGreaterThan(0);
     expect(stdout).toBe(uncached());
   });
 
@@ -131,7 +136,31 @@ describe('compile cache of the built CLI', () => {
     writeFileSync(file, 'not a directory');
     const { stdout, stats } = run(join(file, 'cache'));
     expect(stats.disabled).toBeDefined();
+    expect(stats.written).toBe(0);
     expect(stdout).toBe(uncached());
+  });
+
+  it('reads a shipped cache when this user\'s has no entry, and compiles past a damaged shipped entry', () => {
+    const dir = join(tmp, 'shipped-src');
+    mkdirSync(dir);
+    for (const n of ['a', 'b', 'c']) writeFileSync(join(dir, `${n}.cjs`), `module.exports = ${JSON.stringify(n)} + [1, 2, 3].map((x) => x * 2).join('');`);
+    const script = (shipped: string) => `const c = require(${JSON.stringify(CACHE_MODULE)}).installCompileCache(process.env, { shipped: ${JSON.stringify(shipped)} });
+      const out = ['a', 'b', 'c'].map((n) => require(${JSON.stringify(dir)} + '/' + n + '.cjs')).join();
+      process.on('exit', () => process.stdout.write(JSON.stringify({ out, c })));`;
+    const go = (user: string, shipped: string) => {
+      const r = spawnSync(process.execPath, ['-e', script(shipped)], { encoding: 'utf8', env: { ...process.env, PROVENANT_COMPILE_CACHE: user } });
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as { out: string; c: Stats };
+    };
+    const build = join(tmp, 'shipped-build');
+    const made = go(build, join(tmp, 'no-such-dir'));
+    expect(made.c).toMatchObject({ misses: 3, written: 3 });
+    const warm = go(join(tmp, 'shipped-user-1'), build);
+    expect(warm).toEqual({ out: made.out, c: expect.objectContaining({ hits: 0, shippedHits: 3, misses: 0, written: 3 }) });
+    const [first] = entries(build);
+    writeFileSync(first!, Buffer.from('damaged'));
+    const past = go(join(tmp, 'shipped-user-2'), build);
+    expect(past).toEqual({ out: made.out, c: expect.objectContaining({ shippedHits: 2, misses: 1, written: 3 }) });
   });
 
   it('gives modules the require, module, exports, __filename and __dirname Node gives them', () => {

@@ -3,8 +3,15 @@
 // dist/bundle is the CLI bundled with its dependencies (packages/cli/rolldown.config.mjs): fewer files to
 // load at start-up. It and this file are CommonJS: Node 20 starts a CommonJS entry without its ES module
 // loader (about 15 ms), and CommonJS modules load through the V8 code cache (src/compile-cache.ts), so
-// after the first run their bytecode is read back instead of compiled again.
-require('../dist/bundle/compile-cache.cjs').installCompileCache();
+// their bytecode is read back instead of compiled again: from this user's cache after a first run, and
+// on a first run from the cache the build made (dist/compile-cache, scripts/prime-compile-cache.mjs).
+const { join } = require('node:path');
+
+require('../dist/bundle/compile-cache.cjs').installCompileCache(process.env, { shipped: join(__dirname, '..', 'dist', 'compile-cache') });
+// zod (bundled) builds a parser per object schema with new Function on first use unless jitless: code
+// a cold process compiles for one or two parses and no code cache holds. Its documented z.config({
+// jitless: true }) writes this global, which zod reads as each schema is built.
+globalThis.__zod_globalConfig = Object.assign(globalThis.__zod_globalConfig || {}, { jitless: true });
 const { main } = require('../dist/bundle/main.cjs');
 
 main(process.argv.slice(2)).then((code) => {

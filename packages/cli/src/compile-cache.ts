@@ -17,8 +17,8 @@
 // when it is a real directory owned by this user and writable by no one else (created 0700); entries
 // are written 0600 to a temporary name and renamed into place, so a reader never sees half an entry.
 // Each entry carries a digest of its bytes, checked before V8 sees them; V8 checks the entry against its
-// version, flags and the source's length; the entry's name is the SHA-256 of the file's path and
-// content, so an edited file never gets another file's code.
+// version, flags and the source's length; the entry's name is the SHA-256 of the module's source, so an edited file never gets another file's code. A cache shipped with the package (built by
+// scripts/prime-compile-cache.mjs) is read when this user's has no entry, so a first run starts warm.
 // Every failure here (unwritable home, full disk, corrupt entry) only costs speed, never correctness.
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,12 +29,14 @@ import { Script } from 'node:vm';
 
 /** What the cache did in this process, for tests and for `PROVENANT_COMPILE_CACHE_STATS=1`. */
 export interface CompileCacheStats {
-  /** The directory in use, or undefined when the cache is off or its directory was refused. */
+  /** This user's cache directory, or undefined when the cache is off or the directory was refused. */
   readonly dir: string | undefined;
-  /** Why the cache is off, when it is. */
+  /** Why this user's cache directory is not used, when it is not. */
   readonly disabled?: string;
-  /** Modules whose cached code V8 accepted. */
+  /** Modules whose cached code V8 accepted, from this user's cache. */
   hits: number;
+  /** Modules whose cached code V8 accepted, from the cache shipped with the package. */
+  shippedHits: number;
   /** Modules compiled from source because no entry existed. */
   misses: number;
   /** Modules whose entry was damaged or that V8 refused (made by another Node or V8 flags); rewritten at exit. */
@@ -68,7 +70,12 @@ export function compileCacheDir(env: NodeJS.ProcessEnv = process.env): { dir: st
     if (!cacheHome) return { disabled: 'no home directory for the cache' };
     base = join(cacheHome, 'provenant', 'compile-cache');
   }
-  return { dir: join(base, `${process.version}-${process.arch}`) };
+  return { dir: join(base, versionDirName()) };
+}
+
+/** Entries are per Node version and architecture (V8 refuses another V8's entries anyway). */
+function versionDirName(): string {
+  return `${process.version}-${process.arch}`;
 }
 
 function homedirOrEmpty(): string {
@@ -102,23 +109,36 @@ const DYNAMIC_IMPORT = /\bimport\s*\(/;
 
 let installed: CompileCacheStats | undefined;
 
+/** Where the cache reads and writes: `dir` (this user's), and `shipped` (read-only, built with the package). */
+export interface CompileCacheOptions {
+  /**
+   * A read-only cache made when the package was built (`scripts/prime-compile-cache.mjs`), consulted when
+   * `dir` has no entry for a module: the first run after an install starts warm too. It has the trust of
+   * the package's own code beside it (whoever can write one can write the other), so it is not checked
+   * for ownership. Entries are named by content alone, so they match wherever the package is installed.
+   */
+  shipped?: string;
+}
+
 /**
  * Installs the cache for this process (once; later calls return the same stats). Call it before the
  * first `require` of the modules to cache.
  */
-export function installCompileCache(env: NodeJS.ProcessEnv = process.env): CompileCacheStats {
+export function installCompileCache(env: NodeJS.ProcessEnv = process.env, options: CompileCacheOptions = {}): CompileCacheStats {
   if (installed) return installed;
   const where = compileCacheDir(env);
   const refused = 'dir' in where ? refuseCacheDir(where.dir) : where.disabled;
-  if (!('dir' in where) || refused !== undefined) {
-    const stats: CompileCacheStats = { dir: undefined, disabled: refused, hits: 0, misses: 0, rejected: 0, written: 0 };
-    installed = stats;
+  // Without a usable directory of this user's (no home, a read-only file system, an unsafe directory)
+  // the shipped cache is still read; PROVENANT_COMPILE_CACHE=0 turns both off.
+  const dir = 'dir' in where && refused === undefined ? where.dir : undefined;
+  const shipped = options.shipped === undefined || !('dir' in where) ? undefined : join(options.shipped, versionDirName());
+  const stats: CompileCacheStats = { dir, ...(refused === undefined ? {} : { disabled: refused }), hits: 0, shippedHits: 0, misses: 0, rejected: 0, written: 0 };
+  installed = stats;
+  if (dir === undefined && shipped === undefined) {
     process.once('exit', () => reportStats(env, stats));
     return stats;
   }
-  const dir = where.dir;
-  const stats: CompileCacheStats = { dir, hits: 0, misses: 0, rejected: 0, written: 0 };
-  installed = stats;
+  const refresh = env.PROVENANT_COMPILE_CACHE_REFRESH === '1';
   const loader = Module as unknown as CjsLoader;
   const nodeCompile = loader.prototype._compile;
   const toWrite: Array<{ script: Script; file: string }> = [];
@@ -127,15 +147,16 @@ export function installCompileCache(env: NodeJS.ProcessEnv = process.env): Compi
     // A dynamic import() in a vm.Script needs an importModuleDynamically callback, and Node 20 loses it
     // when the script comes from cached data; its own compile handles import() (and ES modules).
     if (format === 'module' || DYNAMIC_IMPORT.test(content)) return nodeCompile.call(this, content, filename, format);
-    const file = join(dir, createHash('sha256').update(filename).update('\0').update(content).digest('hex'));
-    let cachedData: Buffer | undefined;
-    let damaged = false;
-    try {
-      cachedData = openEntry(readFileSync(file));
-      damaged = cachedData === undefined;
-    } catch {
-      cachedData = undefined;
+    const key = createHash('sha256').update(content).digest('hex');
+    const file = dir === undefined ? undefined : join(dir, key);
+    let entry = file === undefined ? 'missing' : readEntry(file);
+    let fromShipped = false;
+    if (entry === 'missing' && shipped !== undefined) {
+      entry = readEntry(join(shipped, key));
+      fromShipped = entry instanceof Buffer;
+      if (!fromShipped) entry = 'missing';
     }
+    const cachedData = entry instanceof Buffer ? entry : undefined;
     let script: Script;
     try {
       script = new Script(loader.wrap(content), { filename, cachedData });
@@ -144,15 +165,15 @@ export function installCompileCache(env: NodeJS.ProcessEnv = process.env): Compi
       // without "type"): Node's own path detects the format and reports real errors as Node would.
       return nodeCompile.call(this, content, filename, format);
     }
-    if (cachedData === undefined && !damaged) {
-      stats.misses++;
-      toWrite.push({ script, file });
-    } else if (damaged || script.cachedDataRejected === true) {
-      stats.rejected++;
-      toWrite.push({ script, file });
-    } else {
-      stats.hits++;
-    }
+    const accepted = cachedData !== undefined && script.cachedDataRejected !== true;
+    if (entry === 'missing') stats.misses++;
+    else if (!accepted) stats.rejected++;
+    else if (fromShipped) stats.shippedHits++;
+    else stats.hits++;
+    // Written for this user unless their own entry was accepted. After a shipped hit, the entry written
+    // also holds the functions this run compiled that the build's runs did not.
+    // PROVENANT_COMPILE_CACHE_REFRESH=1 rewrites every entry (the build's priming runs accumulate functions).
+    if (file !== undefined && (!accepted || fromShipped || refresh)) toWrite.push({ script, file });
     const wrapper = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
     return wrapper.call(this.exports, this.exports, makeRequire(loader, this), this, filename, dirname(filename));
   };
@@ -171,6 +192,16 @@ export function installCompileCache(env: NodeJS.ProcessEnv = process.env): Compi
     reportStats(env, stats);
   });
   return stats;
+}
+
+function readEntry(file: string): Buffer | 'missing' | 'damaged' {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch {
+    return 'missing';
+  }
+  return openEntry(bytes) ?? 'damaged';
 }
 
 // An entry is MAGIC, the SHA-256 of the code cache (first 16 bytes), then the code cache. V8 checks an
