@@ -60,14 +60,18 @@ interface CjsLoader {
   _cache: unknown;
 }
 
-/** The cache directory for this Node, or why there is none. Pure: reads only `env`. */
-export function compileCacheDir(env: NodeJS.ProcessEnv = process.env): { dir: string } | { disabled: string } {
+/**
+ * This user's cache directory for this Node, or why there is none (`off`: the user turned the whole
+ * cache off, the shipped one too). Reads `env`, and the home directory when `env` names no directory.
+ */
+export function compileCacheDir(env: NodeJS.ProcessEnv = process.env): { dir: string } | { disabled: string; off: boolean } {
   const setting = env.PROVENANT_COMPILE_CACHE;
-  if (setting === '0' || setting === 'off' || setting === 'false') return { disabled: 'PROVENANT_COMPILE_CACHE is off' };
+  if (setting === '0' || setting === 'off' || setting === 'false') return { disabled: 'PROVENANT_COMPILE_CACHE is off', off: true };
   let base = setting;
   if (!base) {
-    const cacheHome = env.XDG_CACHE_HOME || (homedirOrEmpty() ? join(homedirOrEmpty(), '.cache') : '');
-    if (!cacheHome) return { disabled: 'no home directory for the cache' };
+    const home = homedirOrEmpty();
+    const cacheHome = env.XDG_CACHE_HOME || (home ? join(home, '.cache') : '');
+    if (!cacheHome) return { disabled: 'no home directory for the cache', off: false };
     base = join(cacheHome, 'provenant', 'compile-cache');
   }
   return { dir: join(base, versionDirName()) };
@@ -131,17 +135,27 @@ export function installCompileCache(env: NodeJS.ProcessEnv = process.env, option
   // Without a usable directory of this user's (no home, a read-only file system, an unsafe directory)
   // the shipped cache is still read; PROVENANT_COMPILE_CACHE=0 turns both off.
   const dir = 'dir' in where && refused === undefined ? where.dir : undefined;
-  const shipped = options.shipped === undefined || !('dir' in where) ? undefined : join(options.shipped, versionDirName());
+  const shipped = options.shipped === undefined || ('off' in where && where.off) ? undefined : join(options.shipped, versionDirName());
   const stats: CompileCacheStats = { dir, ...(refused === undefined ? {} : { disabled: refused }), hits: 0, shippedHits: 0, misses: 0, rejected: 0, written: 0 };
   installed = stats;
-  if (dir === undefined && shipped === undefined) {
-    process.once('exit', () => reportStats(env, stats));
-    return stats;
-  }
+  const toWrite: Array<{ script: Script; file: string }> = [];
+  process.once('exit', () => {
+    for (const { script, file } of toWrite) {
+      const tmp = `${file}.${process.pid}.tmp`;
+      try {
+        writeFileSync(tmp, sealEntry(script.createCachedData()), { mode: 0o600 });
+        renameSync(tmp, file);
+        stats.written++;
+      } catch {
+        rmSync(tmp, { force: true });
+      }
+    }
+    if (env.PROVENANT_COMPILE_CACHE_STATS === '1') process.stderr.write(`provenant: compile cache ${JSON.stringify(stats)}\n`);
+  });
+  if (dir === undefined && shipped === undefined) return stats;
   const refresh = env.PROVENANT_COMPILE_CACHE_REFRESH === '1';
   const loader = Module as unknown as CjsLoader;
   const nodeCompile = loader.prototype._compile;
-  const toWrite: Array<{ script: Script; file: string }> = [];
 
   loader.prototype._compile = function compileWithCache(this: CjsModule, content: string, filename: string, format?: string): unknown {
     // A dynamic import() in a vm.Script needs an importModuleDynamically callback, and Node 20 loses it
@@ -177,20 +191,6 @@ export function installCompileCache(env: NodeJS.ProcessEnv = process.env, option
     const wrapper = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
     return wrapper.call(this.exports, this.exports, makeRequire(loader, this), this, filename, dirname(filename));
   };
-
-  process.once('exit', () => {
-    for (const { script, file } of toWrite) {
-      const tmp = `${file}.${process.pid}.tmp`;
-      try {
-        writeFileSync(tmp, sealEntry(script.createCachedData()), { mode: 0o600 });
-        renameSync(tmp, file);
-        stats.written++;
-      } catch {
-        rmSync(tmp, { force: true });
-      }
-    }
-    reportStats(env, stats);
-  });
   return stats;
 }
 
@@ -226,9 +226,6 @@ export function openEntry(entry: Buffer): Buffer | undefined {
   return entryDigest(data).equals(entry.subarray(MAGIC.length, head)) ? data : undefined;
 }
 
-function reportStats(env: NodeJS.ProcessEnv, stats: CompileCacheStats): void {
-  if (env.PROVENANT_COMPILE_CACHE_STATS === '1') process.stderr.write(`provenant: compile cache ${JSON.stringify(stats)}\n`);
-}
 
 /** The `require` a CommonJS module sees, as Node's makeRequireFunction builds it. */
 function makeRequire(loader: CjsLoader, mod: CjsModule): NodeJS.Require {
