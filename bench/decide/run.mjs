@@ -4,6 +4,7 @@
 //  - cold: `provenant verify <ref> --policy P` in a new process (hyperfine: median wall ms and CPU ms),
 //    beside a bare `node` start and `provenant --version` measured in the same run; with the CLI's
 //    compile cache written (the usual case), off, and on a first run (empty user cache: the shipped one);
+//    and, when NODE_EXTRA_CA_CERTS is set, node and the decision again without it;
 //  - warm: in-process decisions with verified results cached (decisions/s), beside the same decisions
 //    with no cache, and beside decisions that also re-fetch the evidence from the registry.
 // Needs `npm run build` first (it runs the built CLI and loads the built packages).
@@ -151,6 +152,14 @@ ${pem}
     decision: `${q(process.execPath)} ${q(cli)} verify ${q(ref)} --policy ${q(policyPath)}`,
     decision_no_cache: `env PROVENANT_COMPILE_CACHE=0 ${q(process.execPath)} ${q(cli)} verify ${q(ref)} --policy ${q(policyPath)}`,
   };
+  // NODE_EXTRA_CA_CERTS makes Node 20 parse its bundled roots and that file at every start, before any
+  // JavaScript runs (on a machine whose variable names the system bundle: ~400M of `node -e 0`'s ~500M
+  // instructions). When it is set, node and the decision are also timed without it, in the same run.
+  const extraCa = Boolean(process.env.NODE_EXTRA_CA_CERTS);
+  if (extraCa) {
+    commands.node_without_extra_ca = `env -u NODE_EXTRA_CA_CERTS ${commands.node}`;
+    commands.decision_without_extra_ca = `env -u NODE_EXTRA_CA_CERTS ${commands.decision}`;
+  }
   const hfOut = join(work, 'hyperfine.json');
   const hf = spawnSync('hyperfine', ['--runs', String(COLD_RUNS), '--warmup', '1', '-N', '--export-json', hfOut, ...Object.values(commands)], { encoding: 'utf8' });
   if (hf.status !== 0) throw new Error(`hyperfine failed: ${hf.stderr}`);
@@ -204,6 +213,14 @@ ${pem}
       cold_decision_first_run_ms: Math.round(firstRun.median * 1000),
       cold_decision_no_compile_cache_ms: Math.round(cold.decision_no_cache.wall),
       node_start_ms: Math.round(cold.node.wall),
+      node_extra_ca_certs_set: extraCa,
+      ...(extraCa
+        ? {
+            node_start_without_extra_ca_ms: Math.round(cold.node_without_extra_ca.wall),
+            cold_decision_without_extra_ca_ms: Math.round(cold.decision_without_extra_ca.wall),
+            cold_ok_without_extra_ca: cold.decision_without_extra_ca.wall <= 300,
+          }
+        : {}),
       provenant_version_ms: Math.round(cold.version.wall),
       provenant_version_cpu_ms: Math.round(cold.version.cpu),
       warm_decisions_per_s: Math.round(warm.wall),

@@ -2,7 +2,8 @@
 // `provenant sbom` on a real ~1,000-package npm project vs `cyclonedx-npm` on the same project, in one run,
 // plus `node -e 0` as the floor, and provenant on pnpm-lock.yaml / yarn.lock versions of the same tree.
 // Prints one JSON line: median wall times, speed ratio, provenant's peak RSS, purl-set equality; and
-// provenant's first run (writing its compile cache) and runs with that cache off.
+// provenant's first run (writing its compile cache) and runs with that cache off; and, when
+// NODE_EXTRA_CA_CERTS is set, the same figures without it (`without_extra_ca`).
 //   node bench/sbom/run.mjs [--runs 5] [--theirs-runs 3]
 // Builds the CLI if dist is missing and installs bench/sbom/project/node_modules (npm ci) if missing:
 // cyclonedx-npm reads the installed tree (through `npm ls`), provenant reads the lockfile.
@@ -71,13 +72,28 @@ const commands = {
   oursYarn: () => timed(node, [bin, 'sbom', yarnProject, '--output', join(work, 'yarn.cdx.json')], repo),
   theirs: () => timed(cyclonedxNpm, ['--ignore-npm-errors', '--output-format', 'JSON', '--output-file', theirsOut], project),
 };
+// NODE_EXTRA_CA_CERTS makes Node 20 parse its bundled roots and that file at every start, before any
+// JavaScript runs (on a machine whose variable names the system bundle, most of `node -e 0`). When it
+// is set, the floor, both SBOM tools and the pnpm/yarn runs are also timed without it, in the same run.
+const extraCa = Boolean(process.env.NODE_EXTRA_CA_CERTS);
+if (extraCa) {
+  const noCa = { ...process.env };
+  delete noCa.NODE_EXTRA_CA_CERTS;
+  Object.assign(commands, {
+    node0NoCa: () => timed(node, ['-e', '0'], repo, noCa),
+    oursNoCa: () => timed(node, [bin, 'sbom', project, '--output', join(work, 'no-ca.cdx.json')], repo, noCa),
+    oursPnpmNoCa: () => timed(node, [bin, 'sbom', pnpmProject, '--output', join(work, 'pnpm-no-ca.cdx.json')], repo, noCa),
+    oursYarnNoCa: () => timed(node, [bin, 'sbom', yarnProject, '--output', join(work, 'yarn-no-ca.cdx.json')], repo, noCa),
+    theirsNoCa: () => timed(cyclonedxNpm, ['--ignore-npm-errors', '--output-format', 'JSON', '--output-file', join(work, 'theirs-no-ca.cdx.json')], project, noCa),
+  });
+}
 
 // Interleaved so machine load drifts hit every command alike; one warm-up run each first.
 const results = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
 const firstRuns = Object.fromEntries(Object.keys(commands).map((k) => [k, commands[k]().wall]));
 for (let i = 0; i < RUNS; i++) {
   for (const k of Object.keys(commands)) {
-    if (k === 'theirs' && i >= THEIRS_RUNS) continue;
+    if (k.startsWith('theirs') && i >= THEIRS_RUNS) continue;
     results[k].push(commands[k]());
   }
 }
@@ -130,6 +146,19 @@ const figures = {
   pnpm_vs_node_e0: Math.round((wall('oursPnpm') / wall('node0')) * 100) / 100,
   yarn_vs_node_e0: Math.round((wall('oursYarn') / wall('node0')) * 100) / 100,
   package_lock_vs_node_e0: Math.round((wall('ours') / wall('node0')) * 100) / 100,
+  node_extra_ca_certs_set: extraCa,
+  ...(extraCa
+    ? {
+        without_extra_ca: {
+          node_e0_ms: ms(wall('node0NoCa')),
+          provenant_ms: ms(wall('oursNoCa')),
+          cyclonedx_npm_ms: ms(wall('theirsNoCa')),
+          speedup_vs_cyclonedx_npm: Math.round((wall('theirsNoCa') / wall('oursNoCa')) * 10) / 10,
+          pnpm_vs_node_e0: Math.round((wall('oursPnpmNoCa') / wall('node0NoCa')) * 100) / 100,
+          yarn_vs_node_e0: Math.round((wall('oursYarnNoCa') / wall('node0NoCa')) * 100) / 100,
+        },
+      }
+    : {}),
   node: process.version,
   cpus: cpus().length,
   loadavg_1m: Math.round(loadavg()[0] * 100) / 100,

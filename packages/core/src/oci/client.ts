@@ -198,18 +198,9 @@ export class RegistryClient {
     return known;
   }
 
-  // Like docker for localhost registries: try TLS; fall back to plain http only when the server is not speaking TLS.
+  // Like docker for localhost registries: TLS if the server speaks it; plain http only when it does not.
   private async probeLoopbackScheme(registry: string): Promise<'http' | 'https'> {
-    try {
-      const res = await this.transport.send({ method: 'GET', url: new URL(`https://${registry}/v2/`) });
-      discard(res);
-      return 'https';
-    } catch (err) {
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      const notTls = /WRONG_VERSION_NUMBER|wrong version number|packet length too long|http request/i.test(`${cause?.code ?? ''} ${cause?.message ?? ''}`);
-      if (notTls) return 'http';
-      throw err;
-    }
+    return (await this.transport.speaksTls(registryApiHost(registry))) ? 'https' : 'http';
   }
 
   private async url(repo: RepositoryRef, path: string): Promise<URL> {

@@ -5,6 +5,7 @@ import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
 import { pipeline, type Readable } from 'node:stream';
 import { ProvenantError, type ProvenantErrorCode } from '../errors.js';
 
@@ -168,6 +169,40 @@ export class HttpTransport {
     });
   }
 
+  /**
+   * Whether the server at `host` (`name:port`) speaks TLS, learned from a handshake alone. Nothing is
+   * verified here, so it needs no trust store: a probe with the default one would make Node parse its
+   * root certificates (about 200M instructions) even when the server turns out to speak plain http.
+   * The requests that follow on https verify the certificate as usual. Rejects when there is no server.
+   */
+  speaksTls(host: string): Promise<boolean> {
+    const url = new URL(`https://${host}/`);
+    const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    return new Promise<boolean>((resolve, reject) => {
+      // ca: [] (not undefined) keeps tls from loading the default roots; no SNI for an address.
+      const socket = tls.connect({ host: hostname, port: Number(url.port || 443), ca: [], rejectUnauthorized: false, ...(isIP(hostname) ? {} : { servername: hostname }) });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new ProvenantError('TIMEOUT', `TLS probe of ${url.origin}: no answer within ${this.options.connectTimeoutMs} ms`, { details: { url: url.origin } }));
+      }, this.options.connectTimeoutMs);
+      socket.once('secureConnect', () => {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', (err: Error & { code?: string }) => {
+        clearTimeout(timer);
+        socket.destroy();
+        const code = err.code ?? '';
+        if (NOT_TLS.test(`${code} ${err.message}`)) resolve(false);
+        // Any other error OpenSSL raised (an alert, a required client certificate) came from a TLS server.
+        else if (code.startsWith('ERR_SSL_')) resolve(true);
+        // A refused, reset or closed connection says nothing about the protocol.
+        else reject(new ProvenantError('REGISTRY_UNREACHABLE', `TLS probe of ${url.origin} failed: ${err.message}`, { cause: err, details: { url: url.origin, errno: code } }));
+      });
+    });
+  }
+
   close(): void {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
@@ -184,6 +219,8 @@ export function redactUrl(url: URL): string {
 }
 
 const TLS_CODES = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME/;
+// What OpenSSL reports when the answer to a ClientHello is plain HTTP (a 400 page) rather than TLS.
+const NOT_TLS = /WRONG_VERSION_NUMBER|wrong version number|packet length too long|http request/i;
 
 function networkError(err: Error & { code?: string }, method: string, url: URL): ProvenantError {
   const code = err.code ?? '';
