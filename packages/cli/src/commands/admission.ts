@@ -27,7 +27,7 @@ const mod: CommandModule<AdmissionArgs> = {
       .option('port', { type: 'number', default: 8443, describe: 'port to listen on (0: any free port)' })
       .option('trusted-root', { type: 'string', describe: 'Sigstore TrustedRoot JSON for authorities that name none' })
       .option('no-match', { type: 'string', choices: ['deny', 'allow'] as const, describe: 'when no policy matches an image (default deny)' })
-      .option('insecure-registry', { type: 'boolean', describe: 'plain HTTP to registries (always on for loopback)' }) as never,
+      .option('insecure-registry', { type: 'boolean', describe: 'plain HTTP to registries (loopback ones get TLS only when they speak it)' }) as never,
   handler: async (args, io) => {
     try {
       const verifier = await import('@provenant/verifier');

@@ -25,7 +25,7 @@ const mod: CommandModule<PromoteArgs> = {
       .option('vsa-key', { type: 'string', describe: 'PEM private key: sign a VSA and attach it to the promoted image' })
       .option('vsa', { type: 'string', describe: 'also write the signed VSA bundle to FILE' })
       .option('no-match', { type: 'string', choices: ['deny', 'allow'] as const, describe: 'when no policy matches (default deny)' })
-      .option('insecure-registry', { type: 'boolean', describe: 'plain HTTP to both registries (always on for loopback)' }) as never,
+      .option('insecure-registry', { type: 'boolean', describe: 'plain HTTP to both registries (loopback ones get TLS only when they speak it)' }) as never,
   handler: async (args, io) => {
     try {
       const verifier = await import('@provenant/verifier');
