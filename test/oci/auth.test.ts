@@ -5,24 +5,14 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ProvenantError } from '@provenant/core/errors';
 import { copyImage, createClient, defaultCredentials, RegistryClient, runCredentialHelper, staticCredentials, type RegistryClientOptions, type RepositoryRef } from '@provenant/core/oci';
 import { makeImage, sha256 } from './fixtures.js';
+import { codeOf } from '../helpers/errors.js';
 
 const regs = inject('ociRegistries');
 let dir: string;
 const clients: RegistryClient[] = [];
 const track = (c: RegistryClient): RegistryClient => (clients.push(c), c);
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProvenantError);
-    return (err as ProvenantError).code;
-  }
-  return 'no error';
-}
 
 async function roundTrip(client: RegistryClient, repo: RepositoryRef): Promise<void> {
   const img = makeImage();

@@ -3,9 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { ProvenantError } from '@provenant/core/errors';
 import { copyImage, listFallbackReferrers, parseReference, referrersFallbackTag, RegistryClient, removeFromReferrersFallback, staticCredentials, type RepositoryRef } from '@provenant/core/oci';
 import { makeImage, makeReferrer, OCI_INDEX, OCI_MANIFEST, sha256, type TestImage } from './fixtures.js';
+import { codeOf } from '../helpers/errors.js';
 
 const regs = inject('ociRegistries');
 const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
@@ -23,16 +23,6 @@ async function pushImage(r: RepositoryRef, img: TestImage, tag?: string): Promis
   await client.pushBlob(r, img.config);
   for (const l of img.layers) await client.pushBlob(r, l);
   await client.putManifest({ ...r, tag: tag, digest: tag ? undefined : img.digest }, img.manifest);
-}
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProvenantError);
-    return (err as ProvenantError).code;
-  }
-  return 'no error';
 }
 
 describe('manifests and blobs', () => {

@@ -7,6 +7,7 @@ import { ProvenantError } from '@provenant/core/errors';
 import { copyImage, RegistryClient, staticCredentials, type RegistryClientOptions, type RepositoryRef } from '@provenant/core/oci';
 import { startFaultProxy, startTinyServer, type FaultProxy, type SeenRequest } from '../helpers/fault-proxy.js';
 import { makeImage, sha256, type TestImage } from './fixtures.js';
+import { codeOf } from '../helpers/errors.js';
 
 const regs = inject('ociRegistries');
 let proxy: FaultProxy;
@@ -19,16 +20,6 @@ function client(extra: RegistryClientOptions = {}): RegistryClient {
   const c = new RegistryClient({ credentials: staticCredentials({}), insecure: true, retries: 2, retryBaseDelayMs: 5, maxRetryDelayMs: 2000, idleTimeoutMs: 400, connectTimeoutMs: 1000, ...extra });
   clients.push(c);
   return c;
-}
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProvenantError);
-    return (err as ProvenantError).code;
-  }
-  return 'no error';
 }
 
 const isBlob = (digest: string) => (r: SeenRequest) => r.method === 'GET' && r.path.endsWith(`/blobs/${digest}`);

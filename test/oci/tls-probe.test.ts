@@ -4,22 +4,12 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { ProvenantError } from '@provenant/core/errors';
 import { HttpTransport } from '../../packages/core/src/oci/http.js';
+import { codeOf } from '../helpers/errors.js';
 
 const regs = inject('ociRegistries');
 const transport = new HttpTransport({ connectTimeoutMs: 500 });
 afterAll(() => transport.close());
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProvenantError);
-    return (err as ProvenantError).code;
-  }
-  return 'no error';
-}
 
 async function listen(onConnection: (s: Socket) => void): Promise<{ server: Server; port: number; sockets: Socket[] }> {
   const sockets: Socket[] = [];
