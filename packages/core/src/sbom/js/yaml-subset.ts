@@ -60,7 +60,8 @@ function scalar(raw: string): Value {
 function splitFlow(body: string): string[] {
   if (!/['"{[]/.test(body)) {
     // No quotes or brackets: every comma separates (an empty body has no items; a trailing comma leaves '').
-    const parts = body.split(',').map((p) => p.trim());
+    const parts = body.split(',');
+    for (let i = 0; i < parts.length; i++) parts[i] = (parts[i] as string).trim();
     return parts.length === 1 && parts[0] === '' ? [] : parts;
   }
   const parts: string[] = [];
@@ -90,14 +91,19 @@ function flow(raw: string): Value {
   if (close === ']') return items.map((i) => scalar(i));
   const obj = Object.create(null) as Record<string, Value>; // no prototype: a '__proto__' key is just a key
   for (const item of items) {
-    const [k, v] = splitKeyValue(item);
+    const k = splitKeyValue(item);
+    const v = splitValue;
     obj[k] = v === undefined ? null : scalar(v);
   }
   return obj;
 }
 
-/** `key: value` / `key:` -> [key, value?]; keys may be quoted. */
-function splitKeyValue(text: string): [string, string | undefined] {
+// splitKeyValue's second result. Returning a pair costs a cold parse more than this: the interpreter
+// destructures an array through the iterator protocol, once per lockfile line.
+let splitValue: string | undefined;
+
+/** `key: value` / `key:` -> key, with the value (or undefined) in splitValue; keys may be quoted. */
+function splitKeyValue(text: string): string {
   let keyEnd: number;
   let key: string;
   const c0 = text.charCodeAt(0);
@@ -109,7 +115,8 @@ function splitKeyValue(text: string): [string, string | undefined] {
       const body = text.slice(1, close);
       if (q === "'" || !DOUBLE_QUOTED_SLOW.test(body)) {
         const rest = text.slice(close + 2).trim();
-        return [body, rest === '' ? undefined : rest];
+        splitValue = rest === '' ? undefined : rest;
+        return body;
       }
     }
     let i = 1;
@@ -131,7 +138,8 @@ function splitKeyValue(text: string): [string, string | undefined] {
     if (KEY_INDICATORS.includes(key.charAt(0)) || key.includes(' #')) throw new Unsupported();
   }
   const rest = text.slice(keyEnd + 1).trim();
-  return [key, rest === '' ? undefined : rest];
+  splitValue = rest === '' ? undefined : rest;
+  return key;
 }
 
 /** Whitespace other than the space: YAML does not indent with it, so a line that starts or ends with it goes to the full parser. */
@@ -154,7 +162,9 @@ function lines(src: string): { indents: number[]; texts: string[] } {
     while (i < stop && src.charCodeAt(i) === 32) i++;
     if (i < stop) {
       const c = src.charCodeAt(i);
-      if (isOtherSpace(c) || isOtherSpace(src.charCodeAt(stop - 1))) throw new Unsupported();
+      const last = src.charCodeAt(stop - 1);
+      // Printable ASCII (the usual first and last characters) is never other whitespace.
+      if (((c < 33 || c > 126) && isOtherSpace(c)) || ((last < 33 || last > 126) && isOtherSpace(last))) throw new Unsupported();
       if (c !== 35 /* # */) {
         const text = src.slice(i, stop);
         if (c === 37 /* % */ || text === '---' || text === '...') throw new Unsupported();
@@ -194,7 +204,8 @@ export function parseYamlSubset(src: string): unknown {
         if (ind > at) throw new Unsupported();
         const text = texts[pos] as string;
         if (text.startsWith('- ')) throw new Unsupported();
-        const [key, value] = splitKeyValue(text);
+        const key = splitKeyValue(text);
+        const value = splitValue;
         pos++;
         if (value !== undefined) {
           obj[key] = scalar(value);
