@@ -45,12 +45,20 @@ interface ClassicObject {
   [key: string]: ClassicValue;
 }
 
-function readToken(line: string, start: number): [string, number] {
+// Where the last token readToken read ends. Returning a [token, end] pair costs a cold parse more: the
+// interpreter destructures an array through the iterator protocol, up to three times per lockfile line.
+let tokenEnd = 0;
+
+/** The token at `start` (quoted or bare); its end is left in tokenEnd. */
+function readToken(line: string, start: number): string {
   if (line.charCodeAt(start) === 34 /* " */) {
     const close = line.indexOf('"', start + 1);
     const escape = line.indexOf('\\', start + 1);
     // Most quoted tokens have no escapes: one slice instead of a character at a time.
-    if (close !== -1 && (escape === -1 || escape > close)) return [line.slice(start + 1, close), close + 1];
+    if (close !== -1 && (escape === -1 || escape > close)) {
+      tokenEnd = close + 1;
+      return line.slice(start + 1, close);
+    }
     let i = start + 1;
     let out = '';
     while (i < line.length && line[i] !== '"') {
@@ -59,14 +67,16 @@ function readToken(line: string, start: number): [string, number] {
       i++;
     }
     if (i >= line.length) throw new Error('unterminated string');
-    return [out, i + 1];
+    tokenEnd = i + 1;
+    return out;
   }
   let i = start;
   for (; i < line.length; i++) {
     const c = line.charCodeAt(i);
     if (c === 32 /* space */ || c === 44 /* , */ || (c === 58 /* : */ && (i + 1 === line.length || line.charCodeAt(i + 1) === 32))) break;
   }
-  return [line.slice(start, i), i];
+  tokenEnd = i;
+  return line.slice(start, i);
 }
 
 /** Parses the classic yarn.lock syntax into nested objects; multi-descriptor keys stay joined by ", ". */
@@ -88,21 +98,19 @@ export function parseYarnClassicSyntax(file: string, text: string): ClassicObjec
         let i = 0;
         const body = trimmed.slice(0, -1);
         while (i < body.length) {
-          const [tok, next] = readToken(body, i);
-          keys.push(tok);
-          i = next;
+          keys.push(readToken(body, i));
+          i = tokenEnd;
           while (body[i] === ',' || body[i] === ' ') i++;
         }
         const obj: ClassicObject = {};
         parent[keys.join(', ')] = obj;
         stack.push({ indent, obj });
       } else {
-        const [key, next] = readToken(trimmed, 0);
-        let i = next;
+        const key = readToken(trimmed, 0);
+        let i = tokenEnd;
         while (trimmed[i] === ' ' || trimmed[i] === ':') i++;
         if (i >= trimmed.length) throw new Error(`"${key}" has no value`);
-        const [value] = readToken(trimmed, i);
-        parent[key] = value;
+        parent[key] = readToken(trimmed, i);
       }
     } catch (err) {
       throw malformed(file, `line ${n + 1}: ${err instanceof Error ? err.message : String(err)}`, err);
@@ -110,6 +118,8 @@ export function parseYarnClassicSyntax(file: string, text: string): ClassicObjec
   }
   return top;
 }
+
+const DEPENDENCY_SECTIONS = ['dependencies', 'optionalDependencies'] as const;
 
 function parseYarnClassic(file: string, text: string, opts: YarnOptions): Inventory {
   const header = /^# yarn lockfile v(\d+)/mu.exec(text);
@@ -127,11 +137,14 @@ function parseYarnClassic(file: string, text: string, opts: YarnOptions): Invent
     const name = nameFromRegistryUrl(entry['resolved']) ?? aliasTarget ?? first[0];
     entries.push({ descriptors, name, version, entry });
   }
-  const deps = (e: ClassicObject): string[] =>
-    ['dependencies', 'optionalDependencies'].flatMap((s) => {
+  const deps = (e: ClassicObject): string[] => {
+    const out: string[] = [];
+    for (const s of DEPENDENCY_SECTIONS) {
       const section = e[s];
-      return isRecord(section) ? Object.entries(section).map(([n, r]) => `${n}@${String(r)}`) : [];
-    });
+      if (isRecord(section)) for (const n in section) if (Object.hasOwn(section, n)) out.push(`${n}@${String(section[n])}`);
+    }
+    return out;
+  };
   return assemble(file, 'yarn-classic', '1', entries.map((e) => ({
     descriptors: e.descriptors,
     pkg: { name: e.name, version: e.version, integrity: e.entry['integrity'] ?? sha1FromResolved(e.entry['resolved']), resolved: e.entry['resolved'], source: undefined },
