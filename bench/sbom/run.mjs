@@ -62,30 +62,27 @@ function timed(cmd, args, cwd, env = process.env) {
 }
 
 const node = process.execPath;
-const oursOut = join(work, 'ours.cdx.json');
-const theirsOut = join(work, 'theirs.cdx.json');
-const commands = {
-  node0: () => timed(node, ['-e', '0'], repo),
-  ours: () => timed(node, [bin, 'sbom', project, '--output', oursOut], repo),
-  oursNoCache: () => timed(node, [bin, 'sbom', project, '--output', join(work, 'no-cache.cdx.json')], repo, { ...process.env, PROVENANT_COMPILE_CACHE: '0' }),
-  oursPnpm: () => timed(node, [bin, 'sbom', pnpmProject, '--output', join(work, 'pnpm.cdx.json')], repo),
-  oursYarn: () => timed(node, [bin, 'sbom', yarnProject, '--output', join(work, 'yarn.cdx.json')], repo),
-  theirs: () => timed(cyclonedxNpm, ['--ignore-npm-errors', '--output-format', 'JSON', '--output-file', theirsOut], project),
+const out = (name) => join(work, `${name}.cdx.json`);
+const oursOut = out('ours');
+const theirsOut = out('theirs');
+// Each measured command, run in a given environment; `tag` keeps the output files of variants apart.
+const runners = {
+  node0: (env) => timed(node, ['-e', '0'], repo, env),
+  ours: (env, tag) => timed(node, [bin, 'sbom', project, '--output', out(`ours${tag}`)], repo, env),
+  oursPnpm: (env, tag) => timed(node, [bin, 'sbom', pnpmProject, '--output', out(`pnpm${tag}`)], repo, env),
+  oursYarn: (env, tag) => timed(node, [bin, 'sbom', yarnProject, '--output', out(`yarn${tag}`)], repo, env),
+  theirs: (env, tag) => timed(cyclonedxNpm, ['--ignore-npm-errors', '--output-format', 'JSON', '--output-file', out(`theirs${tag}`)], project, env),
 };
+const commands = Object.fromEntries(Object.entries(runners).map(([k, run]) => [k, () => run(process.env, '')]));
+commands.oursNoCache = () => runners.ours({ ...process.env, PROVENANT_COMPILE_CACHE: '0' }, '-no-cache');
 // NODE_EXTRA_CA_CERTS makes Node 20 parse its bundled roots and that file at every start, before any
 // JavaScript runs (on a machine whose variable names the system bundle, most of `node -e 0`). When it
-// is set, the floor, both SBOM tools and the pnpm/yarn runs are also timed without it, in the same run.
+// is set, every command above is also timed without it, in the same run (`<name>NoCa`).
 const extraCa = Boolean(process.env.NODE_EXTRA_CA_CERTS);
 if (extraCa) {
   const noCa = { ...process.env };
   delete noCa.NODE_EXTRA_CA_CERTS;
-  Object.assign(commands, {
-    node0NoCa: () => timed(node, ['-e', '0'], repo, noCa),
-    oursNoCa: () => timed(node, [bin, 'sbom', project, '--output', join(work, 'no-ca.cdx.json')], repo, noCa),
-    oursPnpmNoCa: () => timed(node, [bin, 'sbom', pnpmProject, '--output', join(work, 'pnpm-no-ca.cdx.json')], repo, noCa),
-    oursYarnNoCa: () => timed(node, [bin, 'sbom', yarnProject, '--output', join(work, 'yarn-no-ca.cdx.json')], repo, noCa),
-    theirsNoCa: () => timed(cyclonedxNpm, ['--ignore-npm-errors', '--output-format', 'JSON', '--output-file', join(work, 'theirs-no-ca.cdx.json')], project, noCa),
-  });
+  for (const [k, run] of Object.entries(runners)) commands[`${k}NoCa`] = () => run(noCa, '-no-ca');
 }
 
 // Interleaved so machine load drifts hit every command alike; one warm-up run each first.
@@ -140,9 +137,9 @@ const figures = {
   purls_only_provenant: onlyOurs.slice(0, 10),
   purls_only_cyclonedx_npm: onlyTheirs.slice(0, 10),
   pnpm_lock_ms: ms(wall('oursPnpm')),
-  pnpm_purls: perSet(join(work, 'pnpm.cdx.json')),
+  pnpm_purls: perSet(out('pnpm')),
   yarn_lock_ms: ms(wall('oursYarn')),
-  yarn_purls: perSet(join(work, 'yarn.cdx.json')),
+  yarn_purls: perSet(out('yarn')),
   pnpm_vs_node_e0: Math.round((wall('oursPnpm') / wall('node0')) * 100) / 100,
   yarn_vs_node_e0: Math.round((wall('oursYarn') / wall('node0')) * 100) / 100,
   package_lock_vs_node_e0: Math.round((wall('ours') / wall('node0')) * 100) / 100,
