@@ -1,5 +1,5 @@
 // Kubernetes ValidatingAdmissionWebhook: AdmissionReview v1 in, a decision per container image out.
-import { createServer, type Server } from 'node:https';
+import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { ProvenantError } from '@provenant/core/errors';
@@ -129,7 +129,8 @@ export interface AdmissionServer {
 /** Serves the webhook over HTTPS: POST an AdmissionReview (any path), get one back. */
 export async function serveAdmission(policies: PolicySet, options: AdmissionServerOptions): Promise<AdmissionServer> {
   const review = createAdmissionReviewer(policies, options);
-  const server = createServer({ cert: options.tlsCert, key: options.tlsKey, requestTimeout: REQUEST_TIMEOUT_MS }, (req, res) => {
+  // node:https loads here, not with the package: `provenant verify` and library users that never serve skip it.
+  const server = process.getBuiltinModule('node:https').createServer({ cert: options.tlsCert, key: options.tlsKey, requestTimeout: REQUEST_TIMEOUT_MS }, (req, res) => {
     const reply = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));

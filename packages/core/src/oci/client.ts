@@ -199,8 +199,12 @@ export class RegistryClient {
   }
 
   // Like docker for localhost registries: TLS if the server speaks it; plain http only when it does not.
+  // A registry that answers the ping in the clear as a registry does speaks plain http, and then no TLS is
+  // loaded at all; any other answer is settled by a TLS handshake (a TLS registry is never downgraded).
   private async probeLoopbackScheme(registry: string): Promise<'http' | 'https'> {
-    return (await this.transport.speaksTls(registryApiHost(registry))) ? 'https' : 'http';
+    const host = registryApiHost(registry);
+    if (await this.transport.answersPlainHttpPing(host)) return 'http';
+    return (await this.transport.speaksTls(host)) ? 'https' : 'http';
   }
 
   private async url(repo: RepositoryRef, path: string): Promise<URL> {

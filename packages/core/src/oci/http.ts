@@ -2,9 +2,8 @@
 // timeout and an idle timeout (which also catches a stalled body), redirects with a limit and without
 // forwarding credentials to another origin, and bodies read under a byte limit.
 import http from 'node:http';
-import https from 'node:https';
-import tls from 'node:tls';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
 import { isIP } from 'node:net';
 import { pipeline, type Readable } from 'node:stream';
 import { ProvenantError, type ProvenantErrorCode } from '../errors.js';
@@ -42,6 +41,15 @@ export interface HttpResponse {
 }
 
 const DEFAULTS = { connectTimeoutMs: 10_000, idleTimeoutMs: 30_000, maxRedirects: 5 };
+/** How long a plain-http ping of a loopback registry may take before the TLS probe decides instead. */
+const PING_TIMEOUT_MS = 2_000;
+/** A ping answer larger than this is not drained (its connection is dropped instead of reused). */
+const PING_BODY_LIMIT = 64 * 1024;
+
+// node:https and node:tls load on first use: a run that talks only plain http to a loopback registry
+// never needs them (about 14M instructions to load, 20M more for a TLS probe's handshake).
+const https = (): typeof import('node:https') => process.getBuiltinModule('node:https');
+const tls = (): typeof import('node:tls') => process.getBuiltinModule('node:tls');
 
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
   const v = headers[name.toLowerCase()];
@@ -51,7 +59,8 @@ export { header as responseHeader };
 
 export class HttpTransport {
   private readonly httpAgent: http.Agent;
-  private readonly httpsAgent: https.Agent;
+  private httpsAgentMade: HttpsAgent | undefined;
+  private readonly tlsOptions: Pick<TransportOptions, 'ca' | 'cert' | 'key'>;
   private readonly options: Required<Pick<TransportOptions, 'connectTimeoutMs' | 'idleTimeoutMs' | 'maxRedirects'>>;
 
   constructor(options: TransportOptions = {}) {
@@ -61,10 +70,18 @@ export class HttpTransport {
       maxRedirects: options.maxRedirects ?? DEFAULTS.maxRedirects,
     };
     this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-    const ca = options.ca === undefined ? undefined : [...(Array.isArray(options.ca) ? options.ca : [options.ca])];
-    // Custom CAs extend, not replace, the default roots (as docker's certs.d does).
-    const tlsCa = ca === undefined ? undefined : [...tls.rootCertificates, ...ca];
-    this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 16, ca: tlsCa, cert: options.cert, key: options.key });
+    this.tlsOptions = { ca: options.ca, cert: options.cert, key: options.key };
+  }
+
+  private get httpsAgent(): HttpsAgent {
+    if (this.httpsAgentMade === undefined) {
+      const { ca, cert, key } = this.tlsOptions;
+      const extra = ca === undefined ? undefined : Array.isArray(ca) ? ca : [ca];
+      // Custom CAs extend, not replace, the default roots (as docker's certs.d does).
+      const tlsCa = extra === undefined ? undefined : [...tls().rootCertificates, ...extra];
+      this.httpsAgentMade = new (https().Agent)({ keepAlive: true, maxSockets: 16, ca: tlsCa, cert, key });
+    }
+    return this.httpsAgentMade;
   }
 
   get idleTimeoutMs(): number {
@@ -107,10 +124,10 @@ export class HttpTransport {
     }
   }
 
-  private once(req: HttpRequest): Promise<HttpResponse> {
+  private once(req: HttpRequest, idleTimeoutMs = this.options.idleTimeoutMs): Promise<HttpResponse> {
     const { url, method } = req;
     const isHttps = url.protocol === 'https:';
-    const mod = isHttps ? https : http;
+    const mod = isHttps ? https() : http;
     const headers: Record<string, string> = { 'user-agent': 'provenant', ...(req.headers ?? {}) };
     const body = req.body;
     if (body !== undefined) {
@@ -139,8 +156,8 @@ export class HttpTransport {
         else socket.once(isHttps ? 'secureConnect' : 'connect', connected);
       });
       let response: IncomingMessage | undefined;
-      request.setTimeout(this.options.idleTimeoutMs, () => {
-        const err = new ProvenantError('TIMEOUT', `${method} ${redactUrl(url)}: the registry sent nothing for ${this.options.idleTimeoutMs} ms`, { details: { url: redactUrl(url) } });
+      request.setTimeout(idleTimeoutMs, () => {
+        const err = new ProvenantError('TIMEOUT', `${method} ${redactUrl(url)}: the registry sent nothing for ${idleTimeoutMs} ms`, { details: { url: redactUrl(url) } });
         // After the headers, the body reader must see the timeout, not a generic "aborted".
         response?.destroy(err);
         fail(err);
@@ -170,6 +187,28 @@ export class HttpTransport {
   }
 
   /**
+   * Whether the server at `host` (`name:port`) answers the registry ping, `GET /v2/`, in plain http:
+   * status 200 or 401 with a `Docker-Distribution-API-Version: registry/2.x` header. A TLS server never
+   * answers a request sent in the clear that way (Go's answers 400, others send an alert or hang up), so
+   * true means plain http for certain; false (any other answer, an error, no answer within
+   * `timeoutMs`) means only "not known", and speaksTls decides. Sends no credentials; never throws.
+   */
+  async answersPlainHttpPing(host: string, timeoutMs = PING_TIMEOUT_MS): Promise<boolean> {
+    let res: HttpResponse;
+    try {
+      res = await this.once({ method: 'GET', url: new URL(`http://${host}/v2/`) }, Math.min(timeoutMs, this.options.idleTimeoutMs));
+    } catch {
+      return false;
+    }
+    res.body.on('error', () => undefined);
+    // A small answer is drained so its connection serves the next request; a large one is not read.
+    if (Number(header(res.headers, 'content-length') ?? Infinity) <= PING_BODY_LIMIT) res.body.resume();
+    else res.body.destroy();
+    const version = header(res.headers, 'docker-distribution-api-version') ?? '';
+    return (res.status === 200 || res.status === 401) && /^registry\/2\./.test(version);
+  }
+
+  /**
    * Whether the server at `host` (`name:port`) speaks TLS, learned from a handshake alone. Nothing is
    * verified here, so it needs no trust store: a probe with the default one would make Node parse its
    * root certificates (about 200M instructions) even when the server turns out to speak plain http.
@@ -180,7 +219,7 @@ export class HttpTransport {
     const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
     return new Promise<boolean>((resolve, reject) => {
       // ca: [] (not undefined) keeps tls from loading the default roots; no SNI for an address.
-      const socket = tls.connect({ host: hostname, port: Number(url.port || 443), ca: [], rejectUnauthorized: false, ...(isIP(hostname) ? {} : { servername: hostname }) });
+      const socket = tls().connect({ host: hostname, port: Number(url.port || 443), ca: [], rejectUnauthorized: false, ...(isIP(hostname) ? {} : { servername: hostname }) });
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new ProvenantError('TIMEOUT', `TLS probe of ${url.origin}: no answer within ${this.options.connectTimeoutMs} ms`, { details: { url: url.origin } }));
@@ -205,7 +244,7 @@ export class HttpTransport {
 
   close(): void {
     this.httpAgent.destroy();
-    this.httpsAgent.destroy();
+    this.httpsAgentMade?.destroy();
   }
 }
 
