@@ -1,7 +1,8 @@
-// Bundles the built verifier (dist/index.js) with its private dependencies (yaml, @bufbuild/cel and
-// protobuf under it) into dist/bundle: a cold `provenant verify --policy` then loads a few files instead
-// of ~150, about half its CPU time. @provenant/core (one ProvenantError class) and zod (shared with core)
-// stay external. CEL stays a separate chunk, loaded only for policies with conditions.
+// Bundles the built verifier (dist/index.js) with its private dependencies (yaml, the CEL engine
+// @marcbachmann/cel-js, @bufbuild/re2 for `matches`) into dist/bundle: a cold `provenant verify --policy`
+// then loads a few files instead of ~150. @provenant/core (one ProvenantError class) and zod (shared with
+// core) stay external. CEL stays a separate chunk, loaded only for policies with conditions, and RE2
+// another, loaded only for conditions that call `matches`.
 import { defineConfig } from 'rolldown';
 
 export default defineConfig({

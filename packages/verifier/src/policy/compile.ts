@@ -156,9 +156,10 @@ export class PolicyCompiler {
       names.add(a.name);
       authorities.push(await this.authority(a, p, i));
     }
-    // CEL (and protobuf under it) loads only for policies that have conditions: it is the heaviest import.
+    // CEL loads only for policies that have conditions, and its RE2 engine only for those that use `matches`.
     const hasConditions = (spec.attestations ?? []).some((a) => (a.conditions?.length ?? 0) > 0);
     const cel = hasConditions ? await import('./cel.js') : undefined;
+    if (cel && (spec.attestations ?? []).some((a) => (a.conditions ?? []).some((c) => cel.mentionsMatches(c.cel)))) await cel.loadRegexEngine();
     const attestations: CompiledAttestation[] = (spec.attestations ?? []).map((req, i) => ({
       name: req.name,
       predicateType: req.predicateType,
