@@ -28,19 +28,22 @@ async function close(l: { server: Server; sockets: Socket[] }): Promise<void> {
   await new Promise<void>((r) => l.server.close(() => r()));
 }
 
+describe('both probes against the real registries', () => {
+  // Go answers a request sent in the clear to its TLS port with 400, so only the plain registry answers the ping.
+  const cases = [
+    ['plain http registry', 'plain', { tls: false, ping: true }],
+    ['TLS registry whose CA the client does not know (the certificate is checked by the requests)', 'tls', { tls: true, ping: false }],
+    ['mutual-TLS registry, probed without a client certificate', 'mtls', { tls: true, ping: false }],
+  ] as const;
+  for (const [name, reg, want] of cases) {
+    it(`${name}: speaksTls ${want.tls}, answersPlainHttpPing ${want.ping}`, async () => {
+      expect(await transport.speaksTls(regs[reg].host)).toBe(want.tls);
+      expect(await transport.answersPlainHttpPing(regs[reg].host)).toBe(want.ping);
+    });
+  }
+});
+
 describe('TLS probe of a loopback registry', () => {
-  it('plain http registry: false', async () => {
-    expect(await transport.speaksTls(regs.plain.host)).toBe(false);
-  });
-
-  it('TLS registry whose CA the client does not know: true (the certificate is checked by the requests)', async () => {
-    expect(await transport.speaksTls(regs.tls.host)).toBe(true);
-  });
-
-  it('mutual-TLS registry, probed without a client certificate: true', async () => {
-    expect(await transport.speaksTls(regs.mtls.host)).toBe(true);
-  });
-
   it('nothing listening: REGISTRY_UNREACHABLE', async () => {
     const l = await listen(() => undefined);
     await close(l);
@@ -67,35 +70,19 @@ describe('TLS probe of a loopback registry', () => {
 });
 
 describe('plain-http ping of a loopback registry', () => {
-  it('plain http registry: true (it answers GET /v2/ with its API version header)', async () => {
-    expect(await transport.answersPlainHttpPing(regs.plain.host)).toBe(true);
-  });
-
-  it('TLS registry: false (Go answers a request in the clear with 400)', async () => {
-    expect(await transport.answersPlainHttpPing(regs.tls.host)).toBe(false);
-  });
-
-  it('mutual-TLS registry: false', async () => {
-    expect(await transport.answersPlainHttpPing(regs.mtls.host)).toBe(false);
-  });
-
-  it('an http server that is not a registry (404, no version header): false', async () => {
-    const l = await listen((s) => s.once('data', () => s.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n')));
-    try {
-      expect(await transport.answersPlainHttpPing(`127.0.0.1:${l.port}`)).toBe(false);
-    } finally {
-      await close(l);
-    }
-  });
-
-  it('200 with the header but from a server that says it speaks another API version: false', async () => {
-    const l = await listen((s) => s.once('data', () => s.end('HTTP/1.1 200 OK\r\ndocker-distribution-api-version: registry/3.0\r\ncontent-length: 2\r\n\r\n{}')));
-    try {
-      expect(await transport.answersPlainHttpPing(`127.0.0.1:${l.port}`)).toBe(false);
-    } finally {
-      await close(l);
-    }
-  });
+  for (const [name, answer] of [
+    ['an http server that is not a registry (404, no version header)', 'HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n'],
+    ['200 with the header but another API version', 'HTTP/1.1 200 OK\r\ndocker-distribution-api-version: registry/3.0\r\ncontent-length: 2\r\n\r\n{}'],
+  ] as const) {
+    it(`${name}: false`, async () => {
+      const l = await listen((s) => s.once('data', () => s.end(answer)));
+      try {
+        expect(await transport.answersPlainHttpPing(`127.0.0.1:${l.port}`)).toBe(false);
+      } finally {
+        await close(l);
+      }
+    });
+  }
 
   it('nothing listening, a hang-up, no answer in time: false, never an error', async () => {
     const gone = await listen(() => undefined);
