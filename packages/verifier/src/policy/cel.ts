@@ -74,20 +74,16 @@ const isNode = (v: unknown): v is AstNode => typeof v === 'object' && v !== null
 function rewriteMatches(node: AstNode, literals: string[]): AstNode {
   const walk = (v: unknown): unknown => (isNode(v) ? rewriteMatches(v, literals) : Array.isArray(v) ? v.map(walk) : v);
   const args = node.args;
-  if (Array.isArray(args)) {
-    if (node.op === 'rcall' && args[0] === 'matches' && Array.isArray(args[2])) {
-      const call = [walk(args[1]), ...(args[2] as unknown[]).map(walk)];
-      notePattern(call[1], literals);
-      return { ...node, op: 'call', args: [RE2_MATCHES, call] };
-    }
-    if (node.op === 'call' && args[0] === RE2_MATCHES && Array.isArray(args[1])) {
-      const call = (args[1] as unknown[]).map(walk);
-      notePattern(call[1], literals);
-      return { ...node, args: [RE2_MATCHES, call] };
-    }
-    return { ...node, args: args.map(walk) };
-  }
-  return isNode(args) ? { ...node, args: walk(args) } : node;
+  if (!Array.isArray(args)) return isNode(args) ? { ...node, args: walk(args) } : node;
+  // The arguments of a `matches` call in either form: receiver first, then the pattern.
+  const matchesArgs =
+    node.op === 'rcall' && args[0] === 'matches' && Array.isArray(args[2]) ? [args[1], ...(args[2] as unknown[])]
+    : node.op === 'call' && args[0] === RE2_MATCHES && Array.isArray(args[1]) ? (args[1] as unknown[])
+    : undefined;
+  if (matchesArgs === undefined) return { ...node, args: args.map(walk) };
+  const call = matchesArgs.map(walk);
+  notePattern(call[1], literals);
+  return { ...node, op: 'call', args: [RE2_MATCHES, call] };
 }
 
 function notePattern(arg: unknown, literals: string[]): void {
