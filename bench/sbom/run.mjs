@@ -95,6 +95,8 @@ for (let i = 0; i < RUNS; i++) {
   }
 }
 const wall = (k) => median(results[k].map((r) => r.wall));
+/** wall(a) / wall(b), to two decimals. */
+const ratio = (a, b) => Math.round((wall(a) / wall(b)) * 100) / 100;
 
 /** Every purl in a CycloneDX document (nested components too), qualifiers and case normalized away. */
 function purls(file) {
@@ -140,9 +142,9 @@ const figures = {
   pnpm_purls: perSet(out('pnpm')),
   yarn_lock_ms: ms(wall('oursYarn')),
   yarn_purls: perSet(out('yarn')),
-  pnpm_vs_node_e0: Math.round((wall('oursPnpm') / wall('node0')) * 100) / 100,
-  yarn_vs_node_e0: Math.round((wall('oursYarn') / wall('node0')) * 100) / 100,
-  package_lock_vs_node_e0: Math.round((wall('ours') / wall('node0')) * 100) / 100,
+  pnpm_vs_node_e0: ratio('oursPnpm', 'node0'),
+  yarn_vs_node_e0: ratio('oursYarn', 'node0'),
+  package_lock_vs_node_e0: ratio('ours', 'node0'),
   node_extra_ca_certs_set: extraCa,
   ...(extraCa
     ? {
@@ -151,8 +153,8 @@ const figures = {
           provenant_ms: ms(wall('oursNoCa')),
           cyclonedx_npm_ms: ms(wall('theirsNoCa')),
           speedup_vs_cyclonedx_npm: Math.round((wall('theirsNoCa') / wall('oursNoCa')) * 10) / 10,
-          pnpm_vs_node_e0: Math.round((wall('oursPnpmNoCa') / wall('node0NoCa')) * 100) / 100,
-          yarn_vs_node_e0: Math.round((wall('oursYarnNoCa') / wall('node0NoCa')) * 100) / 100,
+          pnpm_vs_node_e0: ratio('oursPnpmNoCa', 'node0NoCa'),
+          yarn_vs_node_e0: ratio('oursYarnNoCa', 'node0NoCa'),
         },
       }
     : {}),
