@@ -1,6 +1,5 @@
 // Registry credentials: explicit options, environment variables, docker `config.json` (`auths`,
 // `credHelpers`, `credsStore` via `docker-credential-<name> get`), found the way docker and podman do.
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -86,6 +85,8 @@ export async function runCredentialHelper(helper: string, registry: string, opti
   // Docker Hub's helpers store it under the legacy index URL.
   const serverUrl = registry === DOCKER_HUB ? 'https://index.docker.io/v1/' : registry;
   const { stdout, failed, stderr } = await new Promise<{ stdout: string; stderr: string; failed: Error | undefined }>((resolve) => {
+    // Loaded on first use: child_process (and the dgram it pulls in) costs every registry read at start-up otherwise.
+    const { execFile } = process.getBuiltinModule('node:child_process');
     const child = execFile(program, ['get'], { env: options.env ?? process.env, timeout: options.timeoutMs ?? HELPER_TIMEOUT_MS, maxBuffer: HELPER_MAX_OUTPUT, encoding: 'utf8' }, (err, out, errOut) =>
       resolve({ stdout: out, stderr: errOut, failed: err ?? undefined }),
     );

@@ -1,5 +1,4 @@
 import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { ProvenantError } from '../../errors.js';
 
 export interface DecompressLimits {
@@ -43,7 +42,8 @@ export async function* gunzipLimited(source: AsyncIterable<Uint8Array>, limits: 
     })(),
     { objectMode: false },
   );
-  const z = createGunzip({ chunkSize: 128 * 1024 });
+  // zlib is loaded on first use: a registry read that never unpacks a layer does not pay for it.
+  const z = process.getBuiltinModule('node:zlib').createGunzip({ chunkSize: 128 * 1024 });
   let inputError: unknown;
   input.on('error', (e) => {
     inputError = e;
