@@ -8,13 +8,30 @@
 // The output is CommonJS (.cjs) so that bin/provenant.cjs can load it through the V8 code cache of
 // src/compile-cache.ts (Node 20 has no code cache for ES modules): measured, a cold `provenant verify
 // --policy` then executes 22% fewer instructions and a cold `provenant sbom` 5% fewer.
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { defineConfig } from 'rolldown';
 import { packageurlLazyCollator } from './scripts/packageurl-lazy-collator.mjs';
+
+// core's packed CycloneDX library (core/scripts/pack-cyclonedx.mjs), copied to dist/vendor: the bundled
+// core/sbom finds it one directory up from dist/bundle, as core's own dist/sbom finds core's copy, with
+// no package-exports resolution at run time.
+function vendorCycloneDx() {
+  return {
+    name: 'vendor-cyclonedx',
+    writeBundle() {
+      const from = createRequire(import.meta.url).resolve('@provenant/core/vendor/cyclonedx-library');
+      mkdirSync('dist/vendor', { recursive: true });
+      copyFileSync(from, join('dist/vendor', 'cyclonedx-library.cjs'));
+    },
+  };
+}
 
 export default defineConfig({
   input: { main: 'dist/main.js', 'compile-cache': 'dist/compile-cache.js' },
   platform: 'node',
-  plugins: [packageurlLazyCollator()],
+  plugins: [packageurlLazyCollator(), vendorCycloneDx()],
   output: {
     dir: 'dist/bundle',
     cleanDir: true,

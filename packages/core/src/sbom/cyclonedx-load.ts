@@ -12,6 +12,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface CycloneDxLibrary {
   Enums: typeof import('@cyclonedx/cyclonedx-library/Enums');
@@ -41,8 +42,11 @@ let json: CycloneDxJsonSerializer | undefined;
 function loadPack(): LibraryPack | null {
   // PROVENANT_CYCLONEDX_PACK=0: the library from node_modules, as published (tests compare the two).
   if (process.env.PROVENANT_CYCLONEDX_PACK === '0') return null;
+  // Beside this module's directory (core's dist/vendor, or the CLI's copy beside its bundle: both one
+  // level up), found without package-exports resolution; else through core's exports map.
+  const beside = join(dirname(fileURLToPath(import.meta.url)), '..', 'vendor', 'cyclonedx-library.cjs');
   try {
-    const p = require('@provenant/core/vendor/cyclonedx-library') as Partial<LibraryPack>;
+    const p = (existsSync(beside) ? require(beside) : require('@provenant/core/vendor/cyclonedx-library')) as Partial<LibraryPack>;
     return typeof p.requireModule === 'function' && typeof p.version === 'string' ? (p as LibraryPack) : null;
   } catch {
     return null;
