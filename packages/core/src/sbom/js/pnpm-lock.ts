@@ -38,16 +38,18 @@ function splitKey(major: PnpmMajor, key: string): { name: string; version: strin
   return { name: k.slice(0, at), version: k.slice(at + 1) };
 }
 
-const canonicalCache = new Map<string, string | undefined>();
+// One cache per lockfile major, keyed by the key itself: no cache-key string to build per lookup.
+const canonicalCaches: Record<PnpmMajor, Map<string, string | null>> = { 5: new Map(), 6: new Map(), 9: new Map() };
 
 /** The canonical `name@version` for a packages/snapshots key (memoized: keys repeat across sections). */
 function canonical(major: PnpmMajor, key: string): string | undefined {
-  const cacheKey = `${major} ${key}`;
-  if (canonicalCache.has(cacheKey)) return canonicalCache.get(cacheKey);
+  const cache = canonicalCaches[major];
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit ?? undefined;
   const s = splitKey(major, key);
   const out = s ? `${s.name}@${s.version}` : undefined;
-  if (canonicalCache.size > 50_000) canonicalCache.clear();
-  canonicalCache.set(cacheKey, out);
+  if (cache.size > 50_000) cache.clear();
+  cache.set(key, out ?? null);
   return out;
 }
 
