@@ -2,8 +2,8 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProvenantError } from '../errors.js';
-import { HttpTransport, readBody } from './http.js';
+import { HttpTransport, readBody } from '../../packages/core/src/oci/http.js';
+import { codeOf } from '../helpers/errors.js';
 
 interface Seen {
   method: string;
@@ -73,16 +73,6 @@ afterAll(async () => {
   await a.close();
   await b.close();
 });
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProvenantError);
-    return (err as ProvenantError).code;
-  }
-  return 'no error';
-}
 
 describe('HttpTransport redirects', () => {
   it('303 turns a PUT into a GET without body or content headers', async () => {
