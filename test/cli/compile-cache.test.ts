@@ -147,13 +147,13 @@ describe('compile cache of the built CLI', () => {
     const script = (shipped: string) => `const c = require(${JSON.stringify(CACHE_MODULE)}).installCompileCache(process.env, { shipped: ${JSON.stringify(shipped)} });
       const out = ['a', 'b', 'c'].map((n) => require(${JSON.stringify(dir)} + '/' + n + '.cjs')).join();
       process.on('exit', () => process.stdout.write(JSON.stringify({ out, c })));`;
-    const go = (user: string, shipped: string) => {
-      const r = spawnSync(process.execPath, ['-e', script(shipped)], { encoding: 'utf8', env: { ...process.env, PROVENANT_COMPILE_CACHE: user } });
+    const go = (user: string, shipped: string, extra: Record<string, string> = {}) => {
+      const r = spawnSync(process.execPath, ['-e', script(shipped)], { encoding: 'utf8', env: { ...process.env, ...extra, PROVENANT_COMPILE_CACHE: user } });
       expect(r.status, r.stderr).toBe(0);
       return JSON.parse(r.stdout) as { out: string; c: Stats };
     };
     const build = join(tmp, 'shipped-build');
-    const made = go(build, join(tmp, 'no-such-dir'));
+    const made = go(build, join(tmp, 'no-such-dir'), { PROVENANT_COMPILE_CACHE_BY_SOURCE: '1' });
     expect(made.c).toMatchObject({ misses: 3, written: 3 });
     const warm = go(join(tmp, 'shipped-user-1'), build);
     expect(warm).toEqual({ out: made.out, c: expect.objectContaining({ hits: 0, shippedHits: 3, misses: 0, written: 3 }) });
@@ -161,6 +161,36 @@ describe('compile cache of the built CLI', () => {
     writeFileSync(first!, Buffer.from('damaged'));
     const past = go(join(tmp, 'shipped-user-2'), build);
     expect(past).toEqual({ out: made.out, c: expect.objectContaining({ shippedHits: 2, misses: 1, written: 3 }) });
+  });
+
+  it('keeps one entry per file: two copies of a module sharing a cache each report their own file in stack traces', () => {
+    // V8 keeps the file name a code cache was made under; an entry shared by two copies of a file would
+    // make stack traces from the second name the first.
+    const copies = ['copy-one', 'copy-two'].map((d) => join(tmp, d, 'where.cjs'));
+    for (const f of copies) {
+      mkdirSync(join(f, '..'), { recursive: true });
+      writeFileSync(f, 'module.exports = () => String(new Error("here").stack);\n');
+    }
+    const base = join(tmp, 'two-copies');
+    const go = (f: string) => {
+      const script = `const c = require(${JSON.stringify(CACHE_MODULE)}).installCompileCache();
+        const stack = require(${JSON.stringify(f)})();
+        process.on('exit', () => process.stdout.write(JSON.stringify({ stack, c })));`;
+      const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, PROVENANT_COMPILE_CACHE: base } });
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as { stack: string; c: Stats };
+    };
+    const [one, two] = copies as [string, string];
+    expect(go(one).c).toMatchObject({ misses: 1, written: 1 });
+    const first = go(two);
+    expect(first.c).toMatchObject({ hits: 0, misses: 1, written: 1 });
+    expect(first.stack).toContain(`${two}:1:`);
+    const warm = go(two);
+    expect(warm.c).toMatchObject({ hits: 1, misses: 0 });
+    expect(warm.stack).toContain(`${two}:1:`);
+    expect(warm.stack).not.toContain(one);
+    expect(go(one).stack).toContain(`${one}:1:`);
+    expect(entries(base)).toHaveLength(2);
   });
 
   it('gives modules the require, module, exports, __filename and __dirname Node gives them', () => {

@@ -16,7 +16,7 @@ const bin = join(pkg, 'bin', 'provenant.cjs');
 const sample = resolve(pkg, '../../fixtures/sample-app');
 const cache = join(pkg, 'dist', 'compile-cache');
 const work = mkdtempSync(join(tmpdir(), 'provenant-prime-'));
-const env = { ...process.env, PROVENANT_COMPILE_CACHE: cache, PROVENANT_COMPILE_CACHE_REFRESH: '1', PROVENANT_PASSWORD: 'prime' };
+const env = { ...process.env, PROVENANT_COMPILE_CACHE: cache, PROVENANT_COMPILE_CACHE_REFRESH: '1', PROVENANT_COMPILE_CACHE_BY_SOURCE: '1', PROVENANT_PASSWORD: 'prime' };
 delete env.PROVENANT_COMPILE_CACHE_STATS;
 
 function cli(...args) {

@@ -17,8 +17,12 @@
 // when it is a real directory owned by this user and writable by no one else (created 0700); entries
 // are written 0600 to a temporary name and renamed into place, so a reader never sees half an entry.
 // Each entry carries a digest of its bytes, checked before V8 sees them; V8 checks the entry against its
-// version, flags and the source's length; the entry's name is the SHA-256 of the module's source, so an edited file never gets another file's code. A cache shipped with the package (built by
-// scripts/prime-compile-cache.mjs) is read when this user's has no entry, so a first run starts warm.
+// version, flags and the source's length; the entry's name is a SHA-256 of the module's path and of its
+// source, so an edited file never gets another file's code, and a stack trace never names another copy
+// of the file (V8 keeps the file name a code cache was made under). A cache shipped with the package
+// (built by scripts/prime-compile-cache.mjs) is read when this user's has no entry, so a first run starts
+// warm; its entries are named by source alone, so they match wherever the package is installed, and
+// scripts made from them name the files where the build ran.
 // Every failure here (unwritable home, full disk, corrupt entry) only costs speed, never correctness.
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -119,7 +123,8 @@ export interface CompileCacheOptions {
    * A read-only cache made when the package was built (`scripts/prime-compile-cache.mjs`), consulted when
    * `dir` has no entry for a module: the first run after an install starts warm too. It has the trust of
    * the package's own code beside it (whoever can write one can write the other), so it is not checked
-   * for ownership. Entries are named by content alone, so they match wherever the package is installed.
+   * for ownership. Entries are named by content alone, so they match wherever the package is installed
+   * (and scripts made from them report the file names of the build).
    */
   shipped?: string;
 }
@@ -154,6 +159,9 @@ export function installCompileCache(env: NodeJS.ProcessEnv = process.env, option
   });
   if (dir === undefined && shipped === undefined) return stats;
   const refresh = env.PROVENANT_COMPILE_CACHE_REFRESH === '1';
+  // PROVENANT_COMPILE_CACHE_BY_SOURCE=1 names entries by source alone, as a shipped cache is named
+  // (scripts/prime-compile-cache.mjs builds one that way).
+  const bySource = env.PROVENANT_COMPILE_CACHE_BY_SOURCE === '1';
   const loader = Module as unknown as CjsLoader;
   const nodeCompile = loader.prototype._compile;
 
@@ -162,7 +170,7 @@ export function installCompileCache(env: NodeJS.ProcessEnv = process.env, option
     // when the script comes from cached data; its own compile handles import() (and ES modules).
     if (format === 'module' || DYNAMIC_IMPORT.test(content)) return nodeCompile.call(this, content, filename, format);
     const key = createHash('sha256').update(content).digest('hex');
-    const file = dir === undefined ? undefined : join(dir, key);
+    const file = dir === undefined ? undefined : join(dir, bySource ? key : userEntryName(filename, key));
     let entry = file === undefined ? 'missing' : readEntry(file);
     let fromShipped = false;
     if (entry === 'missing' && shipped !== undefined) {
@@ -192,6 +200,17 @@ export function installCompileCache(env: NodeJS.ProcessEnv = process.env, option
     return wrapper.call(this.exports, this.exports, makeRequire(loader, this), this, filename, dirname(filename));
   };
   return stats;
+}
+
+/**
+ * The name of this user's entry for `filename` with source digest `sourceKey`. V8 keeps, in a code
+ * cache, the file name the script was compiled under, and a script made from it reports that name (in
+ * stack traces, profiles, the debugger) whatever name it is given. An entry named by the source alone
+ * would let two copies of one file (two checkouts, two installs) share it, and stack traces from one
+ * would name the other's files; so this user's entries are per file as well as per source.
+ */
+function userEntryName(filename: string, sourceKey: string): string {
+  return createHash('sha256').update(`${filename}\0${sourceKey}`).digest('hex');
 }
 
 function readEntry(file: string): Buffer | 'missing' | 'damaged' {
