@@ -58,7 +58,7 @@ describe('compile cache of the built CLI', () => {
     expect(first.stats.written).toBe(first.stats.shippedHits);
     const files = entries(base);
     expect(files).toHaveLength(first.stats.written);
-    for (const f of files) expect(f).toMatch(/\/v\d+\.\d+\.\d+-[a-z0-9]+\/[0-9a-f]{64}$/);
+    for (const f of files) expect(f).toMatch(/\/v\d+\.\d+\.\d+-[a-z0-9]+(-[0-9a-f]{12})?\/[0-9a-f]{64}$/);
 
     const second = run(base);
     expect(second.stats).toMatchObject({ hits: first.stats.written, shippedHits: 0, misses: 0, rejected: 0, written: 0 });
@@ -191,6 +191,30 @@ describe('compile cache of the built CLI', () => {
     expect(warm.stack).not.toContain(one);
     expect(go(one).stack).toContain(`${one}:1:`);
     expect(entries(base)).toHaveLength(2);
+  });
+
+  it('keeps entries made under other V8 flags apart, so runs that alternate flags each stay warm', () => {
+    const base = join(tmp, 'flags');
+    const go = (nodeOptions: string | undefined) => {
+      const env: NodeJS.ProcessEnv = { ...process.env, PROVENANT_COMPILE_CACHE: base, PROVENANT_COMPILE_CACHE_STATS: '1' };
+      if (nodeOptions === undefined) delete env.NODE_OPTIONS;
+      else env.NODE_OPTIONS = nodeOptions;
+      const r = spawnSync(process.execPath, [BIN, '--version'], { encoding: 'utf8', env });
+      expect(r.status, r.stderr).toBe(0);
+      const line = r.stderr.split('\n').find((l) => l.startsWith('provenant: compile cache '));
+      return JSON.parse(line!.slice('provenant: compile cache '.length)) as Stats;
+    };
+    const plain = go(undefined);
+    // The shipped cache was made by a plain start: a plain start reads it.
+    expect(plain).toMatchObject({ shippedHits: plain.written, rejected: 0, misses: 0 });
+    const big = go('--max-old-space-size=4096');
+    // V8 refuses the shipped entries under another flag; this run writes its own, in its own directory.
+    expect(big.dir).not.toBe(plain.dir);
+    expect(big.written).toBeGreaterThan(0);
+    for (let i = 0; i < 2; i++) {
+      expect(go(undefined)).toMatchObject({ dir: plain.dir, hits: plain.written, rejected: 0, misses: 0, written: 0 });
+      expect(go('--max-old-space-size=4096')).toMatchObject({ dir: big.dir, hits: big.written, rejected: 0, misses: 0, written: 0 });
+    }
   });
 
   it('gives modules the require, module, exports, __filename and __dirname Node gives them', () => {

@@ -18,6 +18,8 @@ const cache = join(pkg, 'dist', 'compile-cache');
 const work = mkdtempSync(join(tmpdir(), 'provenant-prime-'));
 const env = { ...process.env, PROVENANT_COMPILE_CACHE: cache, PROVENANT_COMPILE_CACHE_REFRESH: '1', PROVENANT_COMPILE_CACHE_BY_SOURCE: '1', PROVENANT_PASSWORD: 'prime' };
 delete env.PROVENANT_COMPILE_CACHE_STATS;
+// Entries for a plain `node` start (the directory a run without options reads): none of this shell's options.
+delete env.NODE_OPTIONS;
 
 function cli(...args) {
   const r = spawnSync(process.execPath, [bin, ...args], { cwd: work, env, encoding: 'utf8' });

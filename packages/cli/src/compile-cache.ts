@@ -78,13 +78,35 @@ export function compileCacheDir(env: NodeJS.ProcessEnv = process.env): { dir: st
     if (!cacheHome) return { disabled: 'no home directory for the cache', off: false };
     base = join(cacheHome, 'provenant', 'compile-cache');
   }
-  return { dir: join(base, versionDirName()) };
+  return { dir: join(base, versionDirName() + flagsSuffix(env)) };
 }
 
 /** Entries are per Node version and architecture (V8 refuses another V8's entries anyway). */
 function versionDirName(): string {
   return `${process.version}-${process.arch}`;
 }
+
+/**
+ * V8 also refuses an entry made under other V8 flags (`NODE_OPTIONS=--max-old-space-size=4096`, common
+ * in CI, is one), and rewriting it would make the next run with the first flags refuse it in turn: runs
+ * that alternate would compile everything and rewrite every entry each time. So a process started with
+ * options (node's command line or NODE_OPTIONS) keeps its entries in a directory of their own, named by a
+ * digest of them; a plain start uses the plain directory, where the shipped cache's entries also belong.
+ */
+function flagsSuffix(env: NodeJS.ProcessEnv): string {
+  const options = env.NODE_OPTIONS?.trim() ?? '';
+  // The code of `node -e`/`-p` is not an option.
+  const argv: string[] = [];
+  for (let i = 0; i < process.execArgv.length; i++) {
+    const a = process.execArgv[i] as string;
+    if (EVAL_FLAGS.has(a)) i++;
+    else if (!/^--(eval|print)=/.test(a)) argv.push(a);
+  }
+  if (argv.length === 0 && options === '') return '';
+  return `-${createHash('sha256').update(JSON.stringify([argv, options])).digest('hex').slice(0, 12)}`;
+}
+
+const EVAL_FLAGS = new Set(['-e', '--eval', '-p', '--print', '-pe']);
 
 function homedirOrEmpty(): string {
   try {
