@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Builds dist/compile-cache: the V8 code cache shipped with the CLI (src/compile-cache.ts reads it when
 // the user's own cache has no entry), so the first run after a build or install starts warm. Runs the
-// built CLI offline on the commands a release pipeline runs (sbom in every format, keygen, sign,
-// attest, verify --policy with CEL conditions, pipeline), with every entry rewritten after each run so
-// the cache accumulates the functions all of them compiled. Entries are valid only for this Node
+// built CLI offline on the commands a release pipeline runs (sbom in every format and of every lockfile
+// kind, keygen, sign, attest, verify --policy with CEL conditions, pipeline), with every entry rewritten
+// after each run so the cache accumulates the functions all of them compiled. Entries are valid only for this Node
 // version and architecture (one subdirectory each); another Node ignores them. Part of `npm run build`.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +14,8 @@ import { fileURLToPath } from 'node:url';
 const pkg = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(pkg, 'bin', 'provenant.cjs');
 const sample = resolve(pkg, '../../fixtures/sample-app');
+// Small pnpm and yarn lockfiles, so the cache also holds those catalogers' code (and the YAML reader's).
+const lockfiles = ['pnpm-v9/pnpm-lock.yaml', 'yarn-berry/yarn.lock', 'yarn-classic/yarn.lock'].map((f) => resolve(pkg, '../core/src/sbom/__fixtures__', f));
 const cache = join(pkg, 'dist', 'compile-cache');
 const work = mkdtempSync(join(tmpdir(), 'provenant-prime-'));
 const env = { ...process.env, PROVENANT_COMPILE_CACHE: cache, PROVENANT_COMPILE_CACHE_REFRESH: '1', PROVENANT_COMPILE_CACHE_BY_SOURCE: '1', PROVENANT_PASSWORD: 'prime' };
@@ -41,6 +43,7 @@ try {
   cli('sbom', sample, '--output', at('sbom.cdx.json'));
   cli('sbom', sample, '--format', 'cyclonedx-xml', '--reproducible', '--output', at('sbom.cdx.xml'));
   cli('sbom', sample, '--format', 'spdx-json', '--output', at('sbom.spdx.json'));
+  for (const [i, lockfile] of lockfiles.entries()) cli('sbom', lockfile, '--output', at(`lockfile-${i}.cdx.json`));
   cli('keygen', '--output-key-prefix', at('cosign'));
   cli('sign', at('app.tgz'), '--key', at('cosign.key'), '--bundle', at('app.sig.json'));
   cli('attest', at('app.tgz'), '--predicate', at('provenance.json'), '--type', 'slsaprovenance1', '--key', at('cosign.key'), '--bundle', at('app.att.json'));
