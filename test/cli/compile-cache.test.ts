@@ -25,10 +25,10 @@ interface Stats {
 }
 
 /** Runs the built CLI with the cache at `cache` ('0' turns it off); returns its output and the cache's stats. */
-function run(cache: string, args: string[] = ['sbom', SAMPLE, '--reproducible']): { stdout: string; stats: Stats } {
+function run(cache: string, args: string[] = ['sbom', SAMPLE, '--reproducible'], env: Record<string, string> = {}): { stdout: string; stats: Stats } {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     encoding: 'utf8',
-    env: { ...process.env, PROVENANT_COMPILE_CACHE: cache, PROVENANT_COMPILE_CACHE_STATS: '1' },
+    env: { ...process.env, ...env, PROVENANT_COMPILE_CACHE: cache, PROVENANT_COMPILE_CACHE_STATS: '1' },
   });
   expect(r.status, r.stderr).toBe(0);
   const line = r.stderr.split('\n').find((l) => l.startsWith('provenant: compile cache '));
@@ -195,16 +195,9 @@ describe('compile cache of the built CLI', () => {
 
   it('keeps entries made under other V8 flags apart, so runs that alternate flags each stay warm', () => {
     const base = join(tmp, 'flags');
-    const go = (nodeOptions: string | undefined) => {
-      const env: NodeJS.ProcessEnv = { ...process.env, PROVENANT_COMPILE_CACHE: base, PROVENANT_COMPILE_CACHE_STATS: '1' };
-      if (nodeOptions === undefined) delete env.NODE_OPTIONS;
-      else env.NODE_OPTIONS = nodeOptions;
-      const r = spawnSync(process.execPath, [BIN, '--version'], { encoding: 'utf8', env });
-      expect(r.status, r.stderr).toBe(0);
-      const line = r.stderr.split('\n').find((l) => l.startsWith('provenant: compile cache '));
-      return JSON.parse(line!.slice('provenant: compile cache '.length)) as Stats;
-    };
-    const plain = go(undefined);
+    // An empty NODE_OPTIONS is a plain start.
+    const go = (nodeOptions: string) => run(base, ['--version'], { NODE_OPTIONS: nodeOptions }).stats;
+    const plain = go('');
     // The shipped cache was made by a plain start: a plain start reads it.
     expect(plain).toMatchObject({ shippedHits: plain.written, rejected: 0, misses: 0 });
     const big = go('--max-old-space-size=4096');
@@ -212,7 +205,7 @@ describe('compile cache of the built CLI', () => {
     expect(big.dir).not.toBe(plain.dir);
     expect(big.written).toBeGreaterThan(0);
     for (let i = 0; i < 2; i++) {
-      expect(go(undefined)).toMatchObject({ dir: plain.dir, hits: plain.written, rejected: 0, misses: 0, written: 0 });
+      expect(go('')).toMatchObject({ dir: plain.dir, hits: plain.written, rejected: 0, misses: 0, written: 0 });
       expect(go('--max-old-space-size=4096')).toMatchObject({ dir: big.dir, hits: big.written, rejected: 0, misses: 0, written: 0 });
     }
   });
