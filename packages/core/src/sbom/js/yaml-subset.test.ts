@@ -44,6 +44,53 @@ describe('parseYamlSubset', () => {
     const text = "'a''b': \"c\\\"d\"\nn: 5.4\nv: '9.0'\nt: true\nz: ~\nf: {integrity: sha512-x, tarball: 'https://h.example.test/a.tgz'}\nl: [x64, arm64]\ne: []\nk:\n- one\n- 'two'\n";
     expect(plain(parseYamlSubset(text))).toEqual(plain(parse(text)));
   });
+  it('reads every generated document it accepts exactly as the yaml package does (core-schema numbers, indicators, flow commas)', () => {
+    // Tricky scalars in mapping, sequence and flow positions; whatever the subset accepts must match the
+    // full parser (or the full parser must also reject it), anything else must fall back.
+    const atoms = [
+      '007', '0x1F', '0o7', '.5', '1.', '+.5', '-.inf', '.inf', '.NaN', '1e3', '1_0', '-1', '-0', '1.0.0', '12:30', '2001-12-14',
+      'a', 'a b', '#c', 'a #c', 'a#c', 'a:', 'a::', 'a: b', 'a:b', ':a', ': a', '- a', '-a', '-', '?', '? a', '?a',
+      '"q"', "'q'", "'q''r'", '"a\\"b"', '"\\t"', "'\\t'", '[]', '{}', '[ ]', '[a, b]', '[a,]', '[a,,b]', '[,]', '[a: b]',
+      '{a: b}', '{a}', '{a: }', '{a: [b]}', "{'a': b}", '{integrity: sha512-ab==, tarball: https://h.example.test/a.tgz}',
+      '}a', ']a', ',a', 'a, b', 'a]', 'a}', '~', 'null', 'nULL', 'True', 'TrUe', 'yes', '&a', '*a', '!a', '|', '>', '%a',
+      '@a', '`a', '<<', '...', '---', 'é', 'http://h.example.test/a',
+    ];
+    let seed = 7;
+    const rnd = (n: number): number => {
+      // mulberry32
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) % n;
+    };
+    const pick = (): string => atoms[rnd(atoms.length)] as string;
+    const shapes = [
+      (): string => `k: ${pick()}\n`,
+      (): string => `${pick()}: ${pick()}\n`,
+      (): string => `k:\n  - ${pick()}\n  - ${pick()}\n`,
+      (): string => `k:\n  ${pick()}: ${pick()}\n  x: ${pick()}\n`,
+      (): string => `a:\n- ${pick()}\nb: ${pick()}\n`,
+      (): string => `a:\n  b:\n    ${pick()}: ${pick()}\n  c: ${pick()}\n# x\nd: ${pick()}\n`,
+      (): string => `a: ${pick()}\r\n${' '.repeat(rnd(3))}b: ${pick()}  \r\n`,
+    ];
+    let accepted = 0;
+    const wrong: string[] = [];
+    for (let i = 0; i < 6000; i++) {
+      const text = (shapes[rnd(shapes.length)] as () => string)();
+      const fast = parseYamlSubset(text);
+      if (fast === undefined) continue;
+      accepted++;
+      let full: unknown;
+      try {
+        full = plain(parse(text, { uniqueKeys: false }));
+      } catch {
+        full = 'an error';
+      }
+      if (JSON.stringify(plain(fast)) !== JSON.stringify(full)) wrong.push(`${JSON.stringify(text)}: ${JSON.stringify(plain(fast))}, yaml: ${JSON.stringify(full)}`);
+    }
+    expect(wrong).toEqual([]);
+    expect(accepted).toBeGreaterThan(500);
+  });
   it('keeps __proto__ a plain key', () => {
     const doc = parseYamlSubset('__proto__:\n  polluted: true\n') as Record<string, unknown>;
     expect(Object.getPrototypeOf(doc)).toBe(null);

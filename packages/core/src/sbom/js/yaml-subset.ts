@@ -10,24 +10,38 @@ class Unsupported extends Error {}
 type Value = string | number | boolean | null | Value[] | { [k: string]: Value };
 
 const NUMBER = /^[-+]?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$/;
+// Everything YAML 1.2's core schema (the yaml package's default) reads as a number: NUMBER, and leading
+// zeros, octal, hex, `.5`, `5.`, infinities and NaN, which are rare in lockfiles and left to the full parser.
+const CORE_NUMBER = /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
 
-// First characters that make a plain scalar something else (anchor, alias, tag, block scalar, reserved).
-const SCALAR_INDICATORS = '&*!|>%@`';
-// First characters that cannot start a plain mapping key here.
-const KEY_INDICATORS = '&*!|>%@`?-[]{},#';
+// A plain scalar this reader would misread: one starting with an indicator (anchor, alias, tag, block
+// scalar, comment, flow end or separator, reserved; `-`, `?` or `:` before a space), or holding a
+// comment (` #`) or a mapping (`: `, or a `:` at the end), which the full parser reads or rejects.
+const PLAIN_UNSAFE = /^(?:[&*!|>%@`#\]},]|[-?:](?: |$))| #|: |:$/;
+// The same for a plain mapping key, which here also must not start with `-`, `?`, `:` or a flow indicator.
+const KEY_UNSAFE = /^[&*!|>%@`?\-[\]{},#:]| #/;
 // A double-quoted body JSON.parse must judge: escapes, or control characters it rejects.
 const DOUBLE_QUOTED_SLOW = /[\\\x00-\x1f]/;
 
+/** The value of a plain scalar as YAML 1.2's core schema reads it; Unsupported where this reader could differ from the yaml package. */
 function plainScalar(raw: string): Value {
   const c = raw.charCodeAt(0);
-  // Only words starting n/N/t/T/f/F/~ can be null or booleans; only digits and signs can be numbers.
+  // Only words starting n/N/t/T/f/F/~ can be null or booleans; only digits, signs and dots can be numbers.
   if (raw === '' || c === 126 /* ~ */ || c === 110 || c === 78 || c === 116 || c === 84 || c === 102 || c === 70) {
     if (raw === '' || raw === '~' || raw === 'null' || raw === 'Null' || raw === 'NULL') return null;
     if (raw === 'true' || raw === 'True' || raw === 'TRUE') return true;
     if (raw === 'false' || raw === 'False' || raw === 'FALSE') return false;
-  } else if (((c >= 48 && c <= 57) || c === 43 || c === 45) && NUMBER.test(raw)) return Number(raw);
-  // YAML indicators that would change the meaning of a plain scalar.
-  if (SCALAR_INDICATORS.includes(raw.charAt(0)) || raw.startsWith('- ') || raw.includes(' #')) throw new Unsupported();
+  } else if (((c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46) && CORE_NUMBER.test(raw)) {
+    if (NUMBER.test(raw)) return Number(raw);
+    throw new Unsupported();
+  }
+  if (PLAIN_UNSAFE.test(raw)) throw new Unsupported();
+  return raw;
+}
+
+/** A plain mapping key; one the core schema would read as null, a boolean or a number is left to the full parser. */
+function plainKey(raw: string): string {
+  if (KEY_UNSAFE.test(raw) || typeof plainScalar(raw) !== 'string') throw new Unsupported();
   return raw;
 }
 
@@ -56,31 +70,35 @@ function scalar(raw: string): Value {
   return plainScalar(raw);
 }
 
-/** Splits `a, b, 'c, d'` at top-level commas. */
+/** Splits `a, b, 'c, d'` at top-level commas; a trailing comma ends the list, as in YAML. */
 function splitFlow(body: string): string[] {
+  let parts: string[];
   if (!/['"{[]/.test(body)) {
-    // No quotes or brackets: every comma separates (an empty body has no items; a trailing comma leaves '').
-    const parts = body.split(',');
+    // No quotes or brackets: every comma separates.
+    parts = body.split(',');
     for (let i = 0; i < parts.length; i++) parts[i] = (parts[i] as string).trim();
-    return parts.length === 1 && parts[0] === '' ? [] : parts;
-  }
-  const parts: string[] = [];
-  let start = 0;
-  let quote = '';
-  for (let i = 0; i < body.length; i++) {
-    const ch = body[i];
-    if (quote) {
-      if (ch === quote) quote = '';
-    } else if (ch === "'" || ch === '"') quote = ch;
-    else if (ch === '{' || ch === '[') throw new Unsupported();
-    else if (ch === ',') {
-      parts.push(body.slice(start, i).trim());
-      start = i + 1;
+  } else {
+    parts = [];
+    let start = 0;
+    let quote = '';
+    for (let i = 0; i < body.length; i++) {
+      const ch = body[i];
+      if (quote) {
+        if (ch === quote) quote = '';
+      } else if (ch === "'" || ch === '"') quote = ch;
+      else if (ch === '{' || ch === '[') throw new Unsupported();
+      else if (ch === ',') {
+        parts.push(body.slice(start, i).trim());
+        start = i + 1;
+      }
     }
+    if (quote) throw new Unsupported();
+    parts.push(body.slice(start).trim());
   }
-  if (quote) throw new Unsupported();
-  const last = body.slice(start).trim();
-  if (last !== '' || parts.length > 0) parts.push(last);
+  // `[]` and `[a, b,]`: the empty text after the last comma (or of an empty body) is no item.
+  if (parts[parts.length - 1] === '') parts.pop();
+  // An empty item elsewhere (`[a,,b]`, `[,]`) is an error the full parser reports.
+  for (const p of parts) if (p === '') throw new Unsupported();
   return parts;
 }
 
@@ -134,8 +152,7 @@ function splitKeyValue(text: string): string {
     const sep = text.indexOf(': ');
     keyEnd = sep === -1 ? (text.endsWith(':') ? text.length - 1 : -1) : sep;
     if (keyEnd <= 0) throw new Unsupported();
-    key = text.slice(0, keyEnd);
-    if (KEY_INDICATORS.includes(key.charAt(0)) || key.includes(' #')) throw new Unsupported();
+    key = plainKey(text.slice(0, keyEnd));
   }
   const rest = text.slice(keyEnd + 1).trim();
   splitValue = rest === '' ? undefined : rest;
