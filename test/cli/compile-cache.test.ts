@@ -2,7 +2,8 @@
 // uncached run writes, entries are reused, bad entries and unsafe directories cost only speed, and the
 // `require` the cache hands a module behaves as Node's. Runs the built bundle (npm test builds first).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -22,6 +23,7 @@ interface Stats {
   misses: number;
   rejected: number;
   written: number;
+  pruned: number;
 }
 
 /** Runs the built CLI with the cache at `cache` ('0' turns it off); returns its output and the cache's stats. */
@@ -208,6 +210,63 @@ describe('compile cache of the built CLI', () => {
       expect(go('')).toMatchObject({ dir: plain.dir, hits: plain.written, rejected: 0, misses: 0, written: 0 });
       expect(go('--max-old-space-size=4096')).toMatchObject({ dir: big.dir, hits: big.written, rejected: 0, misses: 0, written: 0 });
     }
+  });
+
+  it('prunes, after a run that writes, entries written over 30 days ago, leftover temporary files and empty directories of other Nodes; a warm run touches nothing', () => {
+    const base = join(tmp, 'prune');
+    const first = run(base);
+    const [dir] = readdirSync(base).map((d) => join(base, d)) as [string];
+    const days = (n: number) => (Date.now() - n * 24 * 3600 * 1000) / 1000;
+    const stale = join(dir, 'a'.repeat(64));
+    const leftover = join(dir, `${'b'.repeat(64)}.123.tmp`);
+    const notOurs = join(dir, 'notes.txt');
+    const otherNode = join(base, 'v18.0.0-x64');
+    mkdirSync(otherNode, { mode: 0o700 });
+    for (const f of [stale, leftover, notOurs, join(otherNode, 'c'.repeat(64))]) {
+      writeFileSync(f, 'x', { mode: 0o600 });
+      utimesSync(f, days(40), days(40));
+    }
+    // A warm run writes nothing, so it prunes nothing.
+    expect(run(base).stats).toMatchObject({ hits: first.stats.written, written: 0, pruned: 0 });
+    expect(existsSync(stale) && existsSync(leftover) && existsSync(otherNode)).toBe(true);
+    // A run that writes (here: one damaged entry) prunes.
+    writeFileSync(join(dir, readdirSync(dir).find((f) => /^[0-9a-f]{64}$/.test(f) && join(dir, f) !== stale)!), 'damaged');
+    const writing = run(base).stats;
+    expect(writing).toMatchObject({ rejected: 1, written: 1, pruned: 3 });
+    expect([existsSync(stale), existsSync(leftover), existsSync(otherNode), existsSync(notOurs)]).toEqual([false, false, false, true]);
+    expect(run(base).stats).toMatchObject({ hits: first.stats.written, misses: 0, rejected: 0, written: 0 });
+  });
+
+  it('prunes the oldest entries past the size limit, and only regular files named as entries in directories named as Node versions', () => {
+    const { pruneCompileCache, PRUNE_LIMITS } = createRequire(import.meta.url)(CACHE_MODULE) as {
+      pruneCompileCache: (base: string, now: number, options?: { keep?: string; limits?: typeof PRUNE_LIMITS }) => number;
+      PRUNE_LIMITS: { maxAgeMs: number; maxBytes: number; tmpAgeMs: number };
+    };
+    const base = join(tmp, 'prune-size');
+    const dir = join(base, 'v20.0.0-x64');
+    const foreign = join(base, 'not-a-version');
+    const outside = join(tmp, 'prune-outside');
+    for (const d of [dir, foreign]) mkdirSync(d, { recursive: true, mode: 0o700 });
+    writeFileSync(outside, 'keep me');
+    const now = Date.now();
+    const names = ['1', '2', '3'].map((c) => join(dir, c.repeat(64)));
+    names.forEach((f, i) => {
+      writeFileSync(f, Buffer.alloc(100), { mode: 0o600 });
+      utimesSync(f, (now - (3 - i) * 60_000) / 1000, (now - (3 - i) * 60_000) / 1000);
+    });
+    const old = (now - 100 * 24 * 3600 * 1000) / 1000;
+    symlinkSync(outside, join(dir, '4'.repeat(64)));
+    mkdirSync(join(dir, '5'.repeat(64)));
+    writeFileSync(join(foreign, '6'.repeat(64)), 'x');
+    utimesSync(join(foreign, '6'.repeat(64)), old, old);
+    utimesSync(outside, old, old);
+    expect(pruneCompileCache(base, now, { keep: dir, limits: { ...PRUNE_LIMITS, maxBytes: 250 } })).toBe(1);
+    expect(names.map((f) => existsSync(f))).toEqual([false, true, true]);
+    expect(readFileSync(outside, 'utf8')).toBe('keep me');
+    expect(existsSync(join(dir, '4'.repeat(64))) && existsSync(join(dir, '5'.repeat(64))) && existsSync(join(foreign, '6'.repeat(64)))).toBe(true);
+    // A directory writable by others is not touched.
+    chmodSync(dir, 0o777);
+    expect(pruneCompileCache(base, now, { limits: { ...PRUNE_LIMITS, maxBytes: 0 } })).toBe(0);
   });
 
   it('gives modules the require, module, exports, __filename and __dirname Node gives them', () => {

@@ -23,9 +23,11 @@
 // (built by scripts/prime-compile-cache.mjs) is read when this user's has no entry, so a first run starts
 // warm; its entries are named by source alone, so they match wherever the package is installed, and
 // scripts made from them name the files where the build ran.
+// A run that writes entries (after an upgrade, a rebuild, a change of Node) then prunes the cache:
+// entries written over 30 days ago, the oldest past 64 MiB per directory, leftover temporary files.
 // Every failure here (unwritable home, full disk, corrupt entry) only costs speed, never correctness.
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -47,6 +49,8 @@ export interface CompileCacheStats {
   rejected: number;
   /** Entries written at exit. */
   written: number;
+  /** Old entries (and leftover temporary files) removed at exit, after writing (see pruneCompileCache). */
+  pruned: number;
 }
 
 /** The parts of Node's CommonJS loader this module uses (present since Node 12; not in @types/node). */
@@ -123,15 +127,10 @@ function homedirOrEmpty(): string {
 export function refuseCacheDir(dir: string): string | undefined {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const st = lstatSync(dir);
-    if (!st.isDirectory()) return `${dir} is not a directory`;
-    const uid = process.getuid?.();
-    if (uid !== undefined && st.uid !== uid) return `${dir} is owned by uid ${st.uid}, not ${uid}`;
-    if (process.platform !== 'win32' && (st.mode & 0o022) !== 0) return `${dir} is writable by group or others`;
-    return undefined;
   } catch (e) {
     return `${dir}: ${(e as Error).message}`;
   }
+  return refuseExistingDir(dir);
 }
 
 /** `import(` in a source, or something like it in a string or comment (which costs only its caching). */
@@ -163,7 +162,7 @@ export function installCompileCache(env: NodeJS.ProcessEnv = process.env, option
   // the shipped cache is still read; PROVENANT_COMPILE_CACHE=0 turns both off.
   const dir = 'dir' in where && refused === undefined ? where.dir : undefined;
   const shipped = options.shipped === undefined || ('off' in where && where.off) ? undefined : join(options.shipped, versionDirName());
-  const stats: CompileCacheStats = { dir, ...(refused === undefined ? {} : { disabled: refused }), hits: 0, shippedHits: 0, misses: 0, rejected: 0, written: 0 };
+  const stats: CompileCacheStats = { dir, ...(refused === undefined ? {} : { disabled: refused }), hits: 0, shippedHits: 0, misses: 0, rejected: 0, written: 0, pruned: 0 };
   installed = stats;
   const toWrite: Array<{ script: Script; file: string }> = [];
   process.once('exit', () => {
@@ -177,6 +176,8 @@ export function installCompileCache(env: NodeJS.ProcessEnv = process.env, option
         rmSync(tmp, { force: true });
       }
     }
+    // Entries are written after an upgrade, a rebuild or a change of Node: when the old ones go stale.
+    if (dir !== undefined && toWrite.length > 0) stats.pruned = pruneCompileCache(dirname(dir), Date.now(), { keep: dir });
     if (env.PROVENANT_COMPILE_CACHE_STATS === '1') process.stderr.write(`provenant: compile cache ${JSON.stringify(stats)}\n`);
   });
   if (dir === undefined && shipped === undefined) return stats;
@@ -267,6 +268,93 @@ export function openEntry(entry: Buffer): Buffer | undefined {
   return entryDigest(data).equals(entry.subarray(MAGIC.length, head)) ? data : undefined;
 }
 
+
+/** How long an entry is kept after it was written, and how many bytes one directory's entries may hold. */
+export const PRUNE_LIMITS = { maxAgeMs: 30 * 24 * 3600 * 1000, maxBytes: 64 * 1024 * 1024, tmpAgeMs: 3600 * 1000 };
+
+const ENTRY_NAME = /^[0-9a-f]{64}$/;
+const TMP_NAME = /^[0-9a-f]{64}\.\d+\.tmp$/;
+const VERSION_DIR = /^v\d+\.\d+\.\d+-[a-z0-9]+(-[0-9a-f]{12})?$/;
+
+/**
+ * Bounds the cache under `base` (the directory holding one subdirectory per Node version and options):
+ * removes entries written more than 30 days ago (a hit does not rewrite an entry, so an entry still in
+ * use is written again once, by the next run), the oldest entries past 64 MiB in one directory, and
+ * temporary files a killed process left. Subdirectories left empty are removed, except `keep`. Touches
+ * only regular files named as entries are, in subdirectories named as this module names them; a failure
+ * leaves the rest as it is. Returns how many files it removed.
+ */
+export function pruneCompileCache(base: string, now: number, options: { keep?: string; limits?: typeof PRUNE_LIMITS } = {}): number {
+  const limits = options.limits ?? PRUNE_LIMITS;
+  let removed = 0;
+  const remove = (file: string): void => {
+    try {
+      unlinkSync(file);
+      removed++;
+    } catch {
+      // Another process removed or replaced it: nothing to do.
+    }
+  };
+  for (const sub of listDir(base)) {
+    const dir = join(base, sub);
+    if (!VERSION_DIR.test(sub) || refuseExistingDir(dir)) continue;
+    const kept: { file: string; mtime: number; size: number }[] = [];
+    for (const name of listDir(dir)) {
+      const isEntry = ENTRY_NAME.test(name);
+      if (!isEntry && !TMP_NAME.test(name)) continue;
+      const file = join(dir, name);
+      let st;
+      try {
+        st = lstatSync(file);
+      } catch {
+        continue;
+      }
+      if (!st.isFile()) continue;
+      const age = now - st.mtimeMs;
+      if (age > (isEntry ? limits.maxAgeMs : limits.tmpAgeMs)) remove(file);
+      else if (isEntry) kept.push({ file, mtime: st.mtimeMs, size: st.size });
+    }
+    let bytes = kept.reduce((n, e) => n + e.size, 0);
+    if (bytes > limits.maxBytes) {
+      kept.sort((a, b) => a.mtime - b.mtime);
+      for (const e of kept) {
+        if (bytes <= limits.maxBytes) break;
+        remove(e.file);
+        bytes -= e.size;
+      }
+    }
+    if (dir !== options.keep && listDir(dir).length === 0) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        // Written to meanwhile.
+      }
+    }
+  }
+  return removed;
+}
+
+function listDir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** Why an existing cache directory must not be touched (see refuseCacheDir), without creating it. */
+function refuseExistingDir(dir: string): string | undefined {
+  try {
+    const st = lstatSync(dir);
+    if (!st.isDirectory()) return `${dir} is not a directory`;
+    const uid = process.getuid?.();
+    if (uid !== undefined && st.uid !== uid) return `${dir} is owned by uid ${st.uid}, not ${uid}`;
+    if (process.platform !== 'win32' && (st.mode & 0o022) !== 0) return `${dir} is writable by group or others`;
+    return undefined;
+  } catch (e) {
+    return `${dir}: ${(e as Error).message}`;
+  }
+}
 
 /** The `require` a CommonJS module sees, as Node's makeRequireFunction builds it. */
 function makeRequire(loader: CjsLoader, mod: CjsModule): NodeJS.Require {
