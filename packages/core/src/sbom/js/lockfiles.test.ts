@@ -141,6 +141,14 @@ describe('yarn.lock', () => {
     expect(deps(inv, inv.root.ref)).toHaveLength(4);
     expectClosedGraph(inv);
   });
+  it('classic: a __proto__ block is a key like any other, never the prototype of a package block', () => {
+    const text = '# yarn lockfile v1\n\n"left@^1.0.0":\n  version "1.2.0"\n  __proto__:\n    version "6.6.6"\n    dependencies:\n      evil "1"\n"right@^2":\n  __proto__:\n    version "9.9.9"\n  version "2.0.0"\n';
+    const inv = parseLockfile('yarn.lock', text);
+    expect(ids(inv)).toEqual(['left@1.2.0', 'right@2.0.0']);
+    expect(inv.dependencies.flatMap((d) => d.dependsOn)).toEqual([]);
+    const noVersion = '# yarn lockfile v1\n\n"left@^1.0.0":\n  __proto__:\n    version "6.6.6"\n';
+    expect(() => parseLockfile('yarn.lock', noVersion)).toThrow(/has no package name or version/);
+  });
   it('berry: workspaces, aliases by resolution, dev from package.json', () => {
     const inv = catalogJavaScriptProject(join(fixtures, 'yarn-berry'));
     expect(ids(inv)).toEqual(['@scope/right@2.0.0', 'left@1.2.0', 'real-pkg@3.1.4', 'testlib@4.0.0', 'ws-c@0.2.0']);

@@ -81,7 +81,8 @@ function readToken(line: string, start: number): string {
 
 /** Parses the classic yarn.lock syntax into nested objects; multi-descriptor keys stay joined by ", ". */
 export function parseYarnClassicSyntax(file: string, text: string): ClassicObject {
-  const top: ClassicObject = {};
+  // No prototypes: a `__proto__` key in a lockfile is just a key, never the prototype of a block.
+  const top = Object.create(null) as ClassicObject;
   const stack: { indent: number; obj: ClassicObject }[] = [{ indent: -1, obj: top }];
   const lines = text.split('\n');
   for (let n = 0; n < lines.length; n++) {
@@ -102,7 +103,7 @@ export function parseYarnClassicSyntax(file: string, text: string): ClassicObjec
           i = tokenEnd;
           while (body[i] === ',' || body[i] === ' ') i++;
         }
-        const obj: ClassicObject = {};
+        const obj = Object.create(null) as ClassicObject;
         parent[keys.join(', ')] = obj;
         stack.push({ indent, obj });
       } else {
