@@ -13,7 +13,8 @@ const camel = (s: string): string => s.replace(/-([a-z])/g, (_m, c: string) => c
 export function fastParse(command: string, argv: readonly string[], spec: ArgSpec): Record<string, unknown> | undefined {
   const all: ArgSpec['options'] = { ...GLOBAL_OPTIONS, ...spec.options };
   for (const a of argv) {
-    if (a === '--' || a === '-h' || a === '--help' || a === '--version' || a.startsWith('--no-')) return undefined;
+    // yargs reads a lone `-` as an empty string.
+    if (a === '--' || a === '-' || a === '-h' || a === '--help' || a === '--version' || a.startsWith('--no-')) return undefined;
     if (/^-[^-]{2,}/.test(a)) return undefined;
   }
   const options: NonNullable<ParseArgsConfig['options']> = {};
@@ -28,14 +29,21 @@ export function fastParse(command: string, argv: readonly string[], spec: ArgSpe
   }
   const tokens = parsed.tokens ?? [];
   const seen = new Set<string>();
+  let beforeCommand = true;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
+    if (t.kind === 'positional') beforeCommand = false;
     if (t.kind !== 'option') continue;
     const o = all[t.name]!;
+    // Before the command's name yargs knows only the global options.
+    if (beforeCommand && !(t.name in GLOBAL_OPTIONS)) return undefined;
     // yargs collects a repeated scalar into an array, and lets an array option swallow the words after it.
     if (o.type !== 'array' && seen.has(t.name)) return undefined;
     seen.add(t.name);
-    if (o.type === 'array' && tokens[i + 1]?.kind === 'positional') return undefined;
+    const next = tokens[i + 1];
+    if (o.type === 'array' && (next?.kind === 'positional' || t.value === '')) return undefined;
+    // yargs takes a `true` or `false` after a boolean flag as its value.
+    if (o.type === 'boolean' && next?.kind === 'positional' && (next.value === 'true' || next.value === 'false')) return undefined;
   }
   if (parsed.positionals[0] !== command || parsed.positionals.length !== spec.positionals.length + 1) return undefined;
   const out: Record<string, unknown> = { _: [command], $0: 'provenant' };
