@@ -26,6 +26,15 @@ function officialValidator(version: '1.5' | '1.6'): ValidateFunction {
   return ajv.compile(load(`bom-${version}.schema.json`));
 }
 
+/** The official SPDX 2.3 JSON schema (fixtures/spdx, from the SPDX specification repository). */
+function spdxValidator(): ValidateFunction {
+  const Ajv2019 = (require('ajv/dist/2019') as { default: new (o: object) => { compile(s: object): ValidateFunction } }).default;
+  const addFormats = (require('ajv-formats') as { default: (a: unknown) => void }).default;
+  const ajv = new Ajv2019({ strict: false, allowUnionTypes: true });
+  addFormats(ajv);
+  return ajv.compile(JSON.parse(readFileSync(join(import.meta.dirname, '../../fixtures/spdx/spdx-schema-2.3.json'), 'utf8')) as object);
+}
+
 const inventories: [string, () => Inventory][] = [
   ['npm v3 project', () => catalogJavaScriptProject(join(fixtures, 'npm-v3'))],
   ['npm v1', () => parseLockfile('package-lock.json', readFileSync(join(fixtures, 'npm-v1/package-lock.json'), 'utf8'))],
@@ -101,6 +110,20 @@ describe('reproducible output', () => {
 });
 
 describe('SPDX 2.3 JSON', () => {
+  const validate = spdxValidator();
+  it('the official schema accepts the specification\'s own example and refuses a document without its version', () => {
+    const example = JSON.parse(readFileSync(join(import.meta.dirname, '../../fixtures/spdx/SPDXJSONExample-v2.3.spdx.json'), 'utf8')) as Record<string, unknown>;
+    expect(validate(example), JSON.stringify(validate.errors)).toBe(true);
+    delete example['spdxVersion'];
+    expect(validate(example)).toBe(false);
+  });
+  for (const [label, inv] of inventories) {
+    it(`${label} validates against the official SPDX 2.3 schema`, () => {
+      const doc = JSON.parse(toSpdxJson(inv())) as unknown;
+      expect(validate(doc), JSON.stringify(validate.errors?.slice(0, 5))).toBe(true);
+    });
+  }
+
   for (const [label, make] of inventories) {
     it(`${label} has the SPDX 2.3 shape and a closed relationship graph`, () => {
       const inv = make();
