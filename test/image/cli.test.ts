@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { main, type CliIO } from '@provenant/cli';
 import { OciLayoutWriter } from '@provenant/core/oci';
 import { validateCycloneDxJson } from '@provenant/core/sbom';
+import { spdxValidator } from '../helpers/spdx-schema.js';
 import { layer, writeImage } from './build.js';
 import { writeSampleRootfs } from './rootfs.js';
 import { skopeo, umociImage } from './umoci.js';
@@ -57,6 +58,8 @@ describe('provenant sbom <image>', () => {
     const spdx = JSON.parse(a.stdout) as { spdxVersion: string; packages: Array<{ name: string }> };
     expect(spdx.spdxVersion).toBe('SPDX-2.3');
     expect(spdx.packages.map((p) => p.name)).toContain('bash');
+    const validate = spdxValidator();
+    expect(validate(spdx), JSON.stringify(validate.errors?.slice(0, 5))).toBe(true);
 
     skopeo(['copy', '-q', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${registries.plain.host}/image-cli/app:v1`]);
     const reg = await run('sbom', `${registries.plain.host}/image-cli/app:v1`, '--platform', 'linux/amd64');

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { create } from 'xmlbuilder2';
 import type { ValidateFunction } from 'ajv';
 import { catalogJavaScriptProject, parseLockfile, spdxDocumentSchema, toCycloneDx, toSpdxJson, validateCycloneDxJson, type Inventory } from '@provenant/core/sbom';
+import { SPDX_FIXTURES, spdxValidator } from '../helpers/spdx-schema.js';
 import { vectorsDir } from '../vectors.js';
 
 const require = createRequire(import.meta.url);
@@ -24,15 +25,6 @@ function officialValidator(version: '1.5' | '1.6'): ValidateFunction {
   ajv.addSchema(load('spdx.schema.json'));
   ajv.addSchema(load('jsf-0.82.schema.json'));
   return ajv.compile(load(`bom-${version}.schema.json`));
-}
-
-/** The official SPDX 2.3 JSON schema (fixtures/spdx, from the SPDX specification repository). */
-function spdxValidator(): ValidateFunction {
-  const Ajv2019 = (require('ajv/dist/2019') as { default: new (o: object) => { compile(s: object): ValidateFunction } }).default;
-  const addFormats = (require('ajv-formats') as { default: (a: unknown) => void }).default;
-  const ajv = new Ajv2019({ strict: false, allowUnionTypes: true });
-  addFormats(ajv);
-  return ajv.compile(JSON.parse(readFileSync(join(import.meta.dirname, '../../fixtures/spdx/spdx-schema-2.3.json'), 'utf8')) as object);
 }
 
 const inventories: [string, () => Inventory][] = [
@@ -112,7 +104,7 @@ describe('reproducible output', () => {
 describe('SPDX 2.3 JSON', () => {
   const validate = spdxValidator();
   it('the official schema accepts the specification\'s own example and refuses a document without its version', () => {
-    const example = JSON.parse(readFileSync(join(import.meta.dirname, '../../fixtures/spdx/SPDXJSONExample-v2.3.spdx.json'), 'utf8')) as Record<string, unknown>;
+    const example = JSON.parse(readFileSync(join(SPDX_FIXTURES, 'SPDXJSONExample-v2.3.spdx.json'), 'utf8')) as Record<string, unknown>;
     expect(validate(example), JSON.stringify(validate.errors)).toBe(true);
     delete example['spdxVersion'];
     expect(validate(example)).toBe(false);
