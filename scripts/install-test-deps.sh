@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite runs against (real parts, never mocks):
 #   docker-registry (CNCF distribution), skopeo, umoci, openssl, apache2-utils (htpasswd -B),
-#   jq, curl, python3-securesystemslib (DSSE interop), hyperfine (benchmarks).
+#   jq, curl, python3-securesystemslib (DSSE interop), hyperfine (benchmarks), libxml2-utils (xmllint:
+#   CycloneDX XML against the official XSD).
 # Idempotent; never starts the packaged registry service.
 set -euo pipefail
-pkgs=(docker-registry skopeo umoci openssl apache2-utils jq curl python3-securesystemslib hyperfine)
+pkgs=(docker-registry skopeo umoci openssl apache2-utils jq curl python3-securesystemslib hyperfine libxml2-utils)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
