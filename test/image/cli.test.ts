@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { main, type CliIO } from '@provenant/cli';
 import { OciLayoutWriter } from '@provenant/core/oci';
 import { validateCycloneDxJson } from '@provenant/core/sbom';
-import { spdxValidator } from '../helpers/spdx-schema.js';
+import { cyclonedxXsdErrors, spdxValidator } from '../helpers/sbom-schemas.js';
 import { layer, writeImage } from './build.js';
 import { writeSampleRootfs } from './rootfs.js';
 import { skopeo, umociImage } from './umoci.js';
@@ -60,6 +60,10 @@ describe('provenant sbom <image>', () => {
     expect(spdx.packages.map((p) => p.name)).toContain('bash');
     const validate = spdxValidator();
     expect(validate(spdx), JSON.stringify(validate.errors?.slice(0, 5))).toBe(true);
+    const xml = await run('sbom', `docker-archive:${archive}`, '--format', 'cyclonedx-xml');
+    expect(xml.code, xml.stderr).toBe(0);
+    expect(xml.stdout).toContain('<name>bash</name>');
+    expect(cyclonedxXsdErrors(xml.stdout, '1.6')).toBe('');
 
     skopeo(['copy', '-q', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${registries.plain.host}/image-cli/app:v1`]);
     const reg = await run('sbom', `${registries.plain.host}/image-cli/app:v1`, '--platform', 'linux/amd64');

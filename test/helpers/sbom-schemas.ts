@@ -1,0 +1,42 @@
+// Official schemas the SBOM tests validate against, which the public vectors lack: the SPDX 2.3 JSON
+// schema (fixtures/spdx) and the CycloneDX XML schemas (fixtures/cyclonedx-xsd, checked with xmllint).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ValidateFunction } from 'ajv';
+
+const require = createRequire(import.meta.url);
+export const SPDX_FIXTURES = join(import.meta.dirname, '../../fixtures/spdx');
+
+/** An ajv validator for the official SPDX 2.3 JSON schema (JSON Schema 2019-09, formats checked). */
+export function spdxValidator(): ValidateFunction {
+  const Ajv2019 = (require('ajv/dist/2019') as { default: new (o: object) => { compile(s: object): ValidateFunction } }).default;
+  const addFormats = (require('ajv-formats') as { default: (a: unknown) => void }).default;
+  const ajv = new Ajv2019({ strict: false, allowUnionTypes: true });
+  addFormats(ajv);
+  return ajv.compile(JSON.parse(readFileSync(join(SPDX_FIXTURES, 'spdx-schema-2.3.json'), 'utf8')) as object);
+}
+
+const XSD_DIR = join(import.meta.dirname, '../../fixtures/cyclonedx-xsd');
+
+/**
+ * xmllint's complaints about `xml` against the official CycloneDX XSD, or '' when it validates. The
+ * catalog maps the schema's SPDX import to the local copy, and --nonet keeps xmllint off the network.
+ */
+export function cyclonedxXsdErrors(xml: string, specVersion: '1.5' | '1.6'): string {
+  const dir = mkdtempSync(join(tmpdir(), 'provenant-cdx-xml-'));
+  try {
+    const file = join(dir, 'bom.xml');
+    writeFileSync(file, xml);
+    const r = spawnSync('xmllint', ['--nonet', '--noout', '--schema', join(XSD_DIR, `bom-${specVersion}.xsd`), file], {
+      encoding: 'utf8',
+      env: { ...process.env, XML_CATALOG_FILES: join(XSD_DIR, 'catalog.xml') },
+    });
+    if (r.error) throw new Error(`xmllint (Debian libxml2-utils) is needed: scripts/install-test-deps.sh installs it (${r.error.message})`);
+    return r.status === 0 ? '' : r.stderr.slice(0, 2000);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
