@@ -6,9 +6,25 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ValidateFunction } from 'ajv';
+import { vectorsDir } from '../vectors.js';
 
 const require = createRequire(import.meta.url);
 export const SPDX_FIXTURES = join(import.meta.dirname, '../../fixtures/spdx');
+
+/** The official CycloneDX JSON schemas, from the CycloneDX specification repository in the vectors (not the library's copies). */
+export function cyclonedxJsonValidator(version: '1.5' | '1.6'): ValidateFunction {
+  const Ajv = (require('ajv') as { default: new (o: object) => { addSchema(s: object): void; addFormat(n: string, f: (v: string) => boolean): void; compile(s: object): ValidateFunction } }).default;
+  const addFormats = (require('ajv-formats') as { default: (a: unknown) => void }).default;
+  const ajv = new Ajv({ strict: false, allowUnionTypes: true });
+  addFormats(ajv);
+  ajv.addFormat('iri-reference', (v) => !/\s/u.test(v));
+  ajv.addFormat('idn-email', (v) => /^[^\s@]+@[^\s@]+$/u.test(v));
+  const dir = join(vectorsDir(), 'cyclonedx-specification/schema');
+  const load = (f: string): object => JSON.parse(readFileSync(join(dir, f), 'utf8')) as object;
+  ajv.addSchema(load('spdx.schema.json'));
+  ajv.addSchema(load('jsf-0.82.schema.json'));
+  return ajv.compile(load(`bom-${version}.schema.json`));
+}
 
 /** An ajv validator for the official SPDX 2.3 JSON schema (JSON Schema 2019-09, formats checked). */
 export function spdxValidator(): ValidateFunction {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { main, type CliIO } from '@provenant/cli';
 import { OciLayoutWriter } from '@provenant/core/oci';
 import { validateCycloneDxJson } from '@provenant/core/sbom';
-import { cyclonedxXsdErrors, spdxValidator } from '../helpers/sbom-schemas.js';
+import { cyclonedxJsonValidator, cyclonedxXsdErrors, spdxValidator } from '../helpers/sbom-schemas.js';
 import { layer, writeImage } from './build.js';
 import { writeSampleRootfs } from './rootfs.js';
 import { skopeo, umociImage } from './umoci.js';
@@ -40,6 +40,8 @@ describe('provenant sbom <image>', () => {
     const text = readFileSync(out, 'utf8');
     const validation = await validateCycloneDxJson(JSON.parse(text));
     expect(validation.valid, JSON.stringify(validation)).toBe(true);
+    const official = cyclonedxJsonValidator('1.6');
+    expect(official(JSON.parse(text)), JSON.stringify(official.errors?.slice(0, 5))).toBe(true);
     const bom = JSON.parse(text) as Bom;
     expect(bom.metadata.component).toMatchObject({ type: 'container', version: digest });
     expect(bom.metadata.component.properties).toEqual(expect.arrayContaining([{ name: 'provenant:image:manifest-digest', value: digest }]));
