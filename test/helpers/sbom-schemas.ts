@@ -1,9 +1,8 @@
 // Official schemas the SBOM tests validate against, which the public vectors lack: the SPDX 2.3 JSON
 // schema (fixtures/spdx) and the CycloneDX XML schemas (fixtures/cyclonedx-xsd, checked with xmllint).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ValidateFunction } from 'ajv';
 import { vectorsDir } from '../vectors.js';
@@ -42,17 +41,12 @@ const XSD_DIR = join(import.meta.dirname, '../../fixtures/cyclonedx-xsd');
  * catalog maps the schema's SPDX import to the local copy, and --nonet keeps xmllint off the network.
  */
 export function cyclonedxXsdErrors(xml: string, specVersion: '1.5' | '1.6'): string {
-  const dir = mkdtempSync(join(tmpdir(), 'provenant-cdx-xml-'));
-  try {
-    const file = join(dir, 'bom.xml');
-    writeFileSync(file, xml);
-    const r = spawnSync('xmllint', ['--nonet', '--noout', '--schema', join(XSD_DIR, `bom-${specVersion}.xsd`), file], {
-      encoding: 'utf8',
-      env: { ...process.env, XML_CATALOG_FILES: join(XSD_DIR, 'catalog.xml') },
-    });
-    if (r.error) throw new Error(`xmllint (Debian libxml2-utils) is needed: scripts/install-test-deps.sh installs it (${r.error.message})`);
-    return r.status === 0 ? '' : r.stderr.slice(0, 2000);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  // The document goes in on stdin ('-').
+  const r = spawnSync('xmllint', ['--nonet', '--noout', '--schema', join(XSD_DIR, `bom-${specVersion}.xsd`), '-'], {
+    input: xml,
+    encoding: 'utf8',
+    env: { ...process.env, XML_CATALOG_FILES: join(XSD_DIR, 'catalog.xml') },
+  });
+  if (r.error) throw new Error(`xmllint (Debian libxml2-utils) is needed: scripts/install-test-deps.sh installs it (${r.error.message})`);
+  return r.status === 0 ? '' : r.stderr.slice(0, 2000);
 }
