@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadPolicy, loadPolicyText } from '@provenant/verifier';
+import { imageName, loadPolicy, loadPolicyText } from '@provenant/verifier';
 import { makeKey, tempDir, writeFile } from './helpers.js';
 
 const key = makeKey();
@@ -151,6 +151,63 @@ describe('policy files', () => {
     const set = await loadPolicyText(two, { source: 'p.yaml' });
     expect(set.policies.map((p) => p.name)).toEqual(['prod', 'staging']);
     expect((await loadError(policyYaml() + '---\n' + policyYaml())).code).toBe('POLICY_INVALID');
+  });
+
+  it('image globs are read as image names are (Docker Hub spellings, policy-controller shorthands); tag and digest globs are refused', async () => {
+    const matches = async (glob: string, ref: string): Promise<boolean> => {
+      const set = await loadPolicyText(JSON.stringify({ apiVersion: 'provenant.dev/v1', kind: 'Policy', metadata: { name: 'p' }, spec: { images: [glob], authorities: [{ name: 'x', static: 'pass' }] } }), { source: 'p.json' });
+      return set.policies[0]!.images.some((re) => re.test(imageName(ref)));
+    };
+    // [glob, image reference, matches]: policy-controller's own glob cases where they mean the same here,
+    // and the Docker Hub spellings a reference may take.
+    const cases: [string, string, boolean][] = [
+      ['index.docker.io/library/foo', 'foo', true],
+      ['index.docker.io/library/foo:**', 'foo', true],
+      ['index.docker.io/library/foo:*', 'foo:1.2', true],
+      ['index.docker.io/library/*', 'foo', true],
+      ['index.docker.io/*/*', 'foo', true],
+      ['index.docker.io/**', 'myuser/myapp', true],
+      ['index.docker.io/myuser/*', 'myuser/myapp', true],
+      ['docker.io/library/foo', 'index.docker.io/library/foo@sha256:' + 'a'.repeat(64), true],
+      ['registry-1.docker.io/myuser/myapp', 'docker.io/myuser/myapp:v1', true],
+      ['docker.io/foo', 'foo', true],
+      ['docker.io/*', 'foo', true],
+      ['docker.io/*', 'myuser/myapp', false],
+      ['foo', 'docker.io/library/foo:latest', true],
+      ['foo*', 'foobar', true],
+      ['myuser/myapp', 'myuser/myapp', true],
+      ['myuser/*', 'myuser/myapp', true],
+      ['*', 'foo', true],
+      ['*', 'myuser/myapp', false],
+      ['*/*', 'myuser/myapp', true],
+      ['*/*', 'ghcr.io/foo/bar', false],
+      ['**', 'ghcr.io/foo', true],
+      ['*/**', 'ghcr.io/foo', true],
+      ['ghcr.io/*/*', 'ghcr.io/foo/bar', true],
+      ['ghcr.io/*/*', 'ghcr.io/foo', false],
+      ['ghcr.io/**', 'ghcr.io/foo', true],
+      ['GHCR.IO/foo/**', 'ghcr.io/foo/bar', true],
+      ['ghcr.io/foo', 'prefix-ghcr.io/foo', false],
+      ['ghcr.io/foo', 'ghcr.io/foo-suffix', false],
+      ['ghcr.io/**', 'ghcrxio/foo', false],
+      ['ghcr.io/foo/app:**', 'ghcr.io/foo/app:v2', true],
+      ['ghcr.io/foo/app:**', 'ghcr.io/foo/app@sha256:' + 'b'.repeat(64), true],
+      ['localhost:5000/app', 'localhost:5000/app:dev', true],
+      ['127.0.0.1:*/**', '127.0.0.1:5000/team/app', true],
+    ];
+    for (const [glob, ref, want] of cases) expect([glob, ref, await matches(glob, ref)]).toEqual([glob, ref, want]);
+    for (const [glob, why] of [
+      ['ghcr.io/foo/app:latest', 'names a tag (latest)'],
+      ['ghcr.io/foo/app:v1.*', 'names a tag (v1.*)'],
+      ['foo:latest', 'names a tag (latest)'],
+      [`ghcr.io/foo/app@sha256:${'c'.repeat(64)}`, 'names a digest'],
+      ['localhost:5000', 'names a registry but no repository'],
+    ] as const) {
+      const err = await loadError(policyYaml().replace('"registry.example.test/app/**"', `"registry.example.test/app/**", "${glob}"`));
+      expect(err.code).toBe('POLICY_INVALID');
+      expect(err.message).toContain(`p.yaml:6:`);
+      expect(err.message).toContain(`spec.images[1]: ${glob} ${why}`);
+    }
   });
 
   it('globs are literal apart from * ? **; noMatch disagreements fail closed', async () => {

@@ -4,7 +4,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { ProvenantError, type ProvenantErrorCode } from '@provenant/core/errors';
 import { loadPublicKey, loadTrustedRoot, type FulcioExtensions, type TrustMaterial } from '@provenant/core/verify';
 import type { CompiledCel } from './cel.js';
-import { compileGlob } from './glob.js';
+import { compileGlob, normalizeImageGlob } from './glob.js';
 import type { ParsedPolicy, ParsedPolicyFile } from './parse.js';
 import type { AuthorityDocument } from './schema.js';
 
@@ -173,7 +173,11 @@ export class PolicyCompiler {
       name: metadata.name,
       location: p.locate([]),
       mode: spec.mode ?? 'enforce',
-      images: (spec.images ?? []).map(compileGlob),
+      images: (spec.images ?? []).map((glob, i) => {
+        const normal = normalizeImageGlob(glob);
+        if ('error' in normal) throw new ProvenantError('POLICY_INVALID', `${p.locate(['spec', 'images', i])}: spec.images[${i}]: ${normal.error}`);
+        return compileGlob(normal.glob);
+      }),
       artifacts: (spec.artifacts ?? []).map(compileGlob),
       requireSignature: spec.requireSignature ?? true,
       authorities,
