@@ -17,6 +17,7 @@ export {
   formatReference,
   isLoopbackRegistry,
   isRegistryHost,
+  looksLikeRegistry,
   manifestReference,
   normalizeRegistry,
   parseReference,

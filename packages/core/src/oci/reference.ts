@@ -63,7 +63,7 @@ export function isRegistryHost(text: string): boolean {
 }
 
 /** Docker's rule: the first path part is a registry if it has a dot or colon, is localhost, or has uppercase. */
-function looksLikeRegistry(first: string): boolean {
+export function looksLikeRegistry(first: string): boolean {
   return first.includes('.') || first.includes(':') || first === 'localhost' || first.startsWith('[') || first !== first.toLowerCase();
 }
 

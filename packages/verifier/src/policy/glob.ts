@@ -1,4 +1,4 @@
-import { DOCKER_HUB, normalizeRegistry } from '@provenant/core/oci';
+import { DOCKER_HUB, looksLikeRegistry, normalizeRegistry } from '@provenant/core/oci';
 
 /**
  * Compiles a glob to an anchored RegExp: `*` and `?` stay within one path segment, `**` crosses `/`.
@@ -22,11 +22,6 @@ export function compileGlob(glob: string): RegExp {
 const WILDCARD = /[*?]/;
 const ALL_STARS = /^\*\*+$/;
 
-/** Docker's rule, as core/oci's reference parser applies it: a first part with a dot or colon, localhost or uppercase names a registry. */
-function namesRegistry(first: string): boolean {
-  return first.includes('.') || first.includes(':') || first === 'localhost' || first.startsWith('[') || first !== first.toLowerCase();
-}
-
 /**
  * An image glob in the form image names take, so it is spelled as the names it is matched against
  * (`registry/repository`, normalized by core/oci: `alpine` is `docker.io/library/alpine`):
@@ -48,7 +43,7 @@ export function normalizeImageGlob(glob: string): { glob: string } | { error: st
   let body = glob;
   const colon = last.indexOf(':');
   if (colon >= 0) {
-    if (slash < 0 && namesRegistry(glob.slice(0, colon))) return { error: `${glob} names a registry but no repository: write ${glob}/** for every image in it` };
+    if (slash < 0 && looksLikeRegistry(glob.slice(0, colon))) return { error: `${glob} names a registry but no repository: write ${glob}/** for every image in it` };
     const tag = last.slice(colon + 1);
     if (tag !== '*' && tag !== '**') return { error: `${glob} names a tag (${tag}): image globs match registry/repository, since decisions are by digest; drop ":${tag}" (or write ":**" for any tag)` };
     body = glob.slice(0, slash + 1 + colon);
@@ -59,7 +54,7 @@ export function normalizeImageGlob(glob: string): { glob: string } | { error: st
   if (firstSlash < 0) return { glob: ALL_STARS.test(body) ? body : hubRepository(body) };
   const first = body.slice(0, firstSlash);
   if (WILDCARD.test(first)) return { glob: body };
-  if (!namesRegistry(first)) return { glob: `${DOCKER_HUB}/${body}` };
+  if (!looksLikeRegistry(first)) return { glob: `${DOCKER_HUB}/${body}` };
   const registry = normalizeRegistry(first);
   const rest = body.slice(firstSlash + 1);
   // Docker Hub's official images are `library/<name>`: `docker.io/nginx` names `docker.io/library/nginx`.
