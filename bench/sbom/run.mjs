@@ -62,27 +62,32 @@ function timed(cmd, args, cwd, env = process.env) {
 }
 
 const node = process.execPath;
+// provenant runs as a user runs it: its bin, whose sh launcher starts the `node` on PATH (this one).
+process.env.PATH = `${dirname(node)}:${process.env.PATH ?? ''}`;
 const out = (name) => join(work, `${name}.cdx.json`);
 const oursOut = out('ours');
 const theirsOut = out('theirs');
 // Each measured command, run in a given environment; `tag` keeps the output files of variants apart.
 const runners = {
   node0: (env) => timed(node, ['-e', '0'], repo, env),
-  ours: (env, tag) => timed(node, [bin, 'sbom', project, '--output', out(`ours${tag}`)], repo, env),
-  oursPnpm: (env, tag) => timed(node, [bin, 'sbom', pnpmProject, '--output', out(`pnpm${tag}`)], repo, env),
-  oursYarn: (env, tag) => timed(node, [bin, 'sbom', yarnProject, '--output', out(`yarn${tag}`)], repo, env),
+  ours: (env, tag) => timed(bin, ['sbom', project, '--output', out(`ours${tag}`)], repo, env),
+  oursPnpm: (env, tag) => timed(bin, ['sbom', pnpmProject, '--output', out(`pnpm${tag}`)], repo, env),
+  oursYarn: (env, tag) => timed(bin, ['sbom', yarnProject, '--output', out(`yarn${tag}`)], repo, env),
   theirs: (env, tag) => timed(cyclonedxNpm, ['--ignore-npm-errors', '--output-format', 'JSON', '--output-file', out(`theirs${tag}`)], project, env),
 };
 const commands = Object.fromEntries(Object.entries(runners).map(([k, run]) => [k, () => run(process.env, '')]));
 commands.oursNoCache = () => runners.ours({ ...process.env, PROVENANT_COMPILE_CACHE: '0' }, '-no-cache');
 // NODE_EXTRA_CA_CERTS makes Node 20 parse its bundled roots and that file at every start, before any
-// JavaScript runs (on a machine whose variable names the system bundle, most of `node -e 0`). When it
-// is set, every command above is also timed without it, in the same run (`<name>NoCa`).
+// JavaScript runs (on a machine whose variable names the system bundle, most of `node -e 0`); the bin's
+// launcher defers that to the first TLS connection (packages/cli/src/deferred-ca.ts). When it is set,
+// every command above is also timed without it, in the same run (`<name>NoCa`), and the pnpm SBOM is
+// also timed as `node bin/provenant.cjs` (no launcher, so the file is parsed at start: `oursPnpmViaNode`).
 const extraCa = Boolean(process.env.NODE_EXTRA_CA_CERTS);
 if (extraCa) {
   const noCa = { ...process.env };
   delete noCa.NODE_EXTRA_CA_CERTS;
   for (const [k, run] of Object.entries(runners)) commands[`${k}NoCa`] = () => run(noCa, '-no-ca');
+  commands.oursPnpmViaNode = () => timed(node, [bin, 'sbom', pnpmProject, '--output', out('pnpm-via-node')], repo);
 }
 
 // Interleaved so machine load drifts hit every command alike; one warm-up run each first.
@@ -148,6 +153,8 @@ const figures = {
   node_extra_ca_certs_set: extraCa,
   ...(extraCa
     ? {
+        pnpm_lock_via_node_ms: ms(wall('oursPnpmViaNode')),
+        pnpm_via_node_vs_node_e0: ratio('oursPnpmViaNode', 'node0'),
         without_extra_ca: {
           node_e0_ms: ms(wall('node0NoCa')),
           provenant_ms: ms(wall('oursNoCa')),

@@ -29,7 +29,7 @@ function vendorCycloneDx() {
 }
 
 export default defineConfig({
-  input: { main: 'dist/main.js', 'compile-cache': 'dist/compile-cache.js' },
+  input: { main: 'dist/main.js', 'compile-cache': 'dist/compile-cache.js', 'deferred-ca': 'dist/deferred-ca.js' },
   platform: 'node',
   plugins: [packageurlLazyCollator(), vendorCycloneDx()],
   output: {

@@ -1,5 +1,11 @@
-#!/usr/bin/env node
+#!/bin/sh
+':' //; [ -n "$NODE_EXTRA_CA_CERTS" ] && export PROVENANT_DEFERRED_NODE_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS" && unset NODE_EXTRA_CA_CERTS; exec node "$0" "$@"
 'use strict';
+// The two lines above are read by sh, which starts node on this file; node reads the second as a string
+// and a comment. sh starts node without NODE_EXTRA_CA_CERTS, which Node 20 would otherwise parse before
+// any JavaScript runs (40-80 ms for a system bundle), and names the file in
+// PROVENANT_DEFERRED_NODE_EXTRA_CA_CERTS; src/deferred-ca.ts puts the variable back and has TLS read the
+// file when the first connection needs it. `node bin/provenant.cjs` works too, without the deferral.
 // dist/bundle is the CLI bundled with its dependencies (packages/cli/rolldown.config.mjs): fewer files to
 // load at start-up. It and this file are CommonJS: Node 20 starts a CommonJS entry without its ES module
 // loader (about 15 ms), and CommonJS modules load through the V8 code cache (src/compile-cache.ts), so
@@ -8,6 +14,7 @@
 const { join } = require('node:path');
 
 require('../dist/bundle/compile-cache.cjs').installCompileCache(process.env, { shipped: join(__dirname, '..', 'dist', 'compile-cache') });
+if (process.env.PROVENANT_DEFERRED_NODE_EXTRA_CA_CERTS !== undefined) require('../dist/bundle/deferred-ca.cjs').restoreExtraCaCerts(process.env);
 // zod (bundled) builds a parser per object schema with new Function on first use unless jitless: code
 // a cold process compiles for one or two parses and no code cache holds. Its documented z.config({
 // jitless: true }) writes this global, which zod reads as each schema is built.

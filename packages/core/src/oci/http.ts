@@ -265,7 +265,7 @@ function networkError(err: Error & { code?: string }, method: string, url: URL):
   const code = err.code ?? '';
   const tls = TLS_CODES.test(code) || TLS_CODES.test(err.message);
   const pcode: ProvenantErrorCode = tls ? 'TLS_ERROR' : 'REGISTRY_UNREACHABLE';
-  const hint = tls ? ' (pass the registry CA with --ca-file, or check the client certificate)' : '';
+  const hint = tls ? " (trust the registry's CA: NODE_EXTRA_CA_CERTS=<ca.pem> for the provenant command, createClient's caFile in code; or check the client certificate)" : '';
   return new ProvenantError(pcode, `${method} ${redactUrl(url)} failed: ${err.message}${hint}`, { cause: err, details: { url: redactUrl(url), errno: code } });
 }
 
