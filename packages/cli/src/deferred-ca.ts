@@ -2,10 +2,10 @@
 //
 // Node 20 reads the file NODE_EXTRA_CA_CERTS names at start-up, before any JavaScript runs: OpenSSL
 // parses Node's bundled roots and every certificate in the file into the process's root store
-// (nodejs/node#40524). For a system bundle that is 40-80 ms of every run on the machine this was measured on,
-// paid as much by `provenant sbom` or a decision against a plain-http loopback registry as by a run that
-// opens a TLS connection; `node -e 0` takes about three times as long with it as without. Later Nodes
-// load it off the start-up path (nodejs/node#59856); Node 20, which provenant supports, has no flag for it.
+// (nodejs/node#40524). For a system bundle that is 40-80 ms of every run (measured on a 2-core CI
+// machine), paid as much by `provenant sbom` or a decision against a plain-http loopback registry as by
+// a run that opens a TLS connection; `node -e 0` takes about three times as long with it as without.
+// Later Nodes load it off the start-up path (nodejs/node#59856); Node 20 has no flag for it.
 //
 // So bin/provenant.cjs is started by sh, which moves the variable's value to DEFERRED_EXTRA_CA_VAR and
 // runs node without NODE_EXTRA_CA_CERTS. restoreExtraCaCerts then, first thing in the process:
