@@ -61,6 +61,12 @@ const body = (pem: string): string => pem.replace(/-----[^-]+-----|\s+/g, '');
 
 type CreateSecureContext = typeof tls.createSecureContext;
 
+/** Whether Node's roots are OpenSSL's store rather than its bundled ones (--use-openssl-ca). */
+function usesOpenSslStore(): boolean {
+  const flag = /(?:^|\s)--use-openssl-ca(?:\s|$)/;
+  return process.execArgv.includes('--use-openssl-ca') || flag.test(process.env.NODE_OPTIONS ?? '');
+}
+
 /**
  * Takes the file bin/provenant.cjs deferred (env[DEFERRED_EXTRA_CA_VAR]) back: NODE_EXTRA_CA_CERTS is
  * set again and TLS contexts without their own `ca` trust its certificates. Returns whether there was one.
@@ -72,49 +78,53 @@ export function restoreExtraCaCerts(env: NodeJS.ProcessEnv): boolean {
   env.NODE_EXTRA_CA_CERTS = file;
   const original: CreateSecureContext = tls.createSecureContext;
 
-  // Made on the first context without its own ca: the one context for the default options (as Node
-  // shares its root store), and the list of roots the others are given.
+  // Read on the first context without its own ca: the file's certificates, and the one context for the
+  // default options (as Node shares its root store between them).
+  let extra: string[] | undefined;
   let shared: tls.SecureContext | undefined;
-  let trusted: string[] | undefined;
-  const prepare = (): tls.SecureContext => {
-    if (shared !== undefined) return shared;
-    // The warning Node prints, on stderr as Node does.
-    const ignore = (error: unknown): void => void process.stderr.write(`Warning: Ignoring extra certs from \`${file}\`, load failed: ${error instanceof Error ? error.message : String(error)}\n`);
-    const extra: string[] = [];
+  // The warning Node prints, on stderr as Node does.
+  const ignore = (error: unknown): void => void process.stderr.write(`Warning: Ignoring extra certs from \`${file}\`, load failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  const readExtra = (): string[] => {
+    const certs: string[] = [];
     try {
       // As Node reads the file: its certificates in order, up to the first one that does not parse
-      // (kept: those before it). Only those not among Node's bundled roots are added: a system bundle
-      // mostly repeats them, and OpenSSL's cost grows faster than the count.
-      const bundled = new Set(tls.rootCertificates.map(body));
+      // (kept: those before it). Those among Node's bundled roots are left out (a system bundle mostly
+      // repeats them; each costs OpenSSL time), unless the roots are OpenSSL's (--use-openssl-ca).
+      const bundled = new Set(usesOpenSslStore() ? [] : tls.rootCertificates.map(body));
       for (const pem of readFileSync(file, 'utf8').match(PEM_CERTIFICATE) ?? []) {
-        if (bundled.has(body(pem))) continue;
-        extra.push(new X509Certificate(pem).toString());
+        if (!bundled.has(body(pem))) certs.push(new X509Certificate(pem).toString());
       }
     } catch (error) {
       ignore(error);
     }
-    if (extra.length > 0) {
+    return certs;
+  };
+  // A context made as Node makes it (its roots as Node is configured to have them), then given the
+  // file's certificates: Node copies the roots into a store of the context's own and adds them there
+  // (~5 ms after the first context; the first also parses the roots). The trust is what Node's root
+  // store would hold under the variable. (addCACert also names them as acceptable issuers to a client a
+  // server asks for a certificate; provenant's one server, the admission webhook, asks none.)
+  const withExtra = (context: tls.SecureContext): tls.SecureContext => {
+    extra ??= readExtra();
+    const native = (context as unknown as { context: { addCACert(pem: string): void } }).context;
+    for (const [i, pem] of extra.entries()) {
       try {
-        const roots = [...tls.rootCertificates, ...extra];
-        shared = original({ ca: roots });
-        trusted = roots;
-        return shared;
+        native.addCACert(pem);
       } catch (error) {
         ignore(error);
+        extra = extra.slice(0, i);
+        break;
       }
     }
-    return (shared = original());
+    return context;
   };
 
   const createSecureContext: CreateSecureContext = (contextOptions) => {
     // A falsy ca (absent, null, '') means the default roots to Node; anything else replaces them.
     if (contextOptions?.ca) return original(contextOptions);
-    const context = prepare();
     const record = contextOptions as Record<string, unknown> | undefined;
-    if (record === undefined || CONTEXT_OPTIONS.every((name) => record[name] === undefined || record[name] === null)) return context;
-    // Each of these parses the roots again (~60 ms for a system bundle's worth); the CLI makes one, for the
-    // admission server's certificate. Its registry client passes no client certificate.
-    return original(trusted === undefined ? contextOptions : { ...contextOptions, ca: trusted });
+    if (record === undefined || CONTEXT_OPTIONS.every((name) => record[name] === undefined || record[name] === null)) return (shared ??= withExtra(original()));
+    return withExtra(original(contextOptions));
   };
   // node:tls's connect, node:https, http2 and fetch (undici) all create contexts through this export.
   tls.createSecureContext = createSecureContext;
