@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env sh
 ':' //; [ -n "$NODE_EXTRA_CA_CERTS" ] && export PROVENANT_DEFERRED_NODE_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS" && unset NODE_EXTRA_CA_CERTS; exec node "$0" "$@"
 'use strict';
 // The two lines above are read by sh, which starts node on this file; node reads the second as a string
