@@ -1,10 +1,12 @@
 // The auth chain against real registries: htpasswd basic auth, bearer tokens from a token service
 // (distribution's `auth: token`), TLS with a private CA; credentials from options, env, docker
 // config files (`auths`, `credHelpers`, `credsStore` with a fake docker-credential helper).
+import { generateKeyPairSync } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ProvenantError } from '@provenant/core/errors';
 import { copyImage, createClient, defaultCredentials, RegistryClient, runCredentialHelper, staticCredentials, type RegistryClientOptions, type RepositoryRef } from '@provenant/core/oci';
 import { makeImage, sha256 } from './fixtures.js';
 import { codeOf } from '../helpers/errors.js';
@@ -210,6 +212,18 @@ describe('mutual TLS (client certificate required)', () => {
   it('with certFile/keyFile it works', async () => {
     const c = track(await createClient({ ...base, caFile: regs.mtls.caFile, certFile: regs.mtls.clientCertFile, keyFile: regs.mtls.clientKeyFile, credentials: staticCredentials({}) }));
     await roundTrip(c, repo);
+  });
+
+  it('a key that is not the certificate\'s is INVALID_ARGUMENT at the first request, naming the TLS settings, not a TLS_ERROR', async () => {
+    const otherKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' });
+    const c = track(new RegistryClient({ ...base, ca: await readFile(regs.mtls.caFile), cert: await readFile(regs.mtls.clientCertFile), key: otherKey, credentials: staticCredentials({}) }));
+    const err = await c.getManifest({ ...repo, tag: 'v1', digest: undefined }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ProvenantError);
+    expect((err as ProvenantError).code).toBe('INVALID_ARGUMENT');
+    expect((err as ProvenantError).message).toMatch(/TLS settings .* unusable/);
   });
 });
 
