@@ -4,11 +4,12 @@
 //  - cold: `provenant verify <ref> --policy P` in a new process (hyperfine: median wall ms and CPU ms),
 //    beside a bare `node` start (and the difference) and `provenant --version` measured in the same run; with the CLI's
 //    compile cache written (the usual case), off, and on a first run (empty user cache: the shipped one);
-//    and, when NODE_EXTRA_CA_CERTS is set, node and the decision again without it;
+//    and, when NODE_EXTRA_CA_CERTS is set, node and the decision again without it, the decision as
+//    `node bin/provenant.cjs` (no launcher), and those timed again turn about (`interleaved`);
 //  - warm: in-process decisions with verified results cached (decisions/s), beside the same decisions
 //    with no cache, and beside decisions that also re-fetch the evidence from the registry.
 // Needs `npm run build` first (it runs the built CLI and loads the built packages).
-//   node bench/decide/run.mjs [--cold-runs 15] [--warm-seconds 2] [--cli path/to/provenant.js] [--cpu-prof DIR] [--serve]
+//   node bench/decide/run.mjs [--cold-runs 15] [--warm-seconds 2] [--interleaved 15] [--cli path/to/provenant.cjs] [--cpu-prof DIR] [--serve]
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -177,6 +178,35 @@ ${pem}
   if (hfFirst.status !== 0) throw new Error(`hyperfine failed: ${hfFirst.stderr}`);
   const firstRun = JSON.parse(readFileSync(hfOut, 'utf8')).results[0];
 
+  // hyperfine runs one command's runs after another's, so the machine's drift shows between them. With
+  // NODE_EXTRA_CA_CERTS set, the decision through the launcher, as `node bin/provenant.cjs`, and without
+  // the variable are also timed turn about (--interleaved N rounds, default 15; 0: not), beside node.
+  const INTERLEAVED = arg('--interleaved', extraCa ? 15 : 0);
+  let interleaved;
+  if (extraCa && INTERLEAVED > 0) {
+    const noCa = { ...process.env };
+    delete noCa.NODE_EXTRA_CA_CERTS;
+    const decide = ['verify', ref, '--policy', policyPath];
+    const variants = {
+      decision: [cli, decide, process.env],
+      decision_via_node: [process.execPath, [cli, ...decide], process.env],
+      decision_without_extra_ca: [cli, decide, noCa],
+      node: [process.execPath, ['-e', ''], process.env],
+      node_without_extra_ca: [process.execPath, ['-e', ''], noCa],
+    };
+    const walls = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+    for (let round = 0; round < INTERLEAVED; round++) {
+      for (const [k, [cmd, args, env]] of Object.entries(variants)) {
+        const t0 = process.hrtime.bigint();
+        const r = spawnSync(cmd, args, { env, stdio: 'ignore' });
+        if (r.status !== 0) throw new Error(`${k} exited ${r.status}`);
+        walls[k].push(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+    }
+    const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+    interleaved = { rounds: INTERLEAVED, ...Object.fromEntries(Object.entries(walls).map(([k, v]) => [`${k}_ms`, Math.round(median(v))])) };
+  }
+
   // Warm: the same decision in process with the verification cache; then without it; then with re-fetching.
   const policies = await loadPolicy(policyPath);
   const { subject, evidence } = await registryEvidence(ref, { client });
@@ -230,6 +260,7 @@ ${pem}
             cold_decision_over_node_without_extra_ca_ms: Math.round(cold.decision_without_extra_ca.wall - cold.node_without_extra_ca.wall),
             cold_ok_without_extra_ca: cold.decision_without_extra_ca.wall <= 300,
             cold_decision_via_node_ms: Math.round(cold.decision_via_node.wall),
+            ...(interleaved ? { interleaved } : {}),
           }
         : {}),
       provenant_version_ms: Math.round(cold.version.wall),
