@@ -5,7 +5,9 @@ import http from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import type { SecureContext } from 'node:tls';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { join } from 'node:path';
 import { pipeline, type Readable } from 'node:stream';
 import { ProvenantError, type ProvenantErrorCode } from '../errors.js';
 
@@ -21,6 +23,64 @@ export interface TransportOptions {
   idleTimeoutMs?: number;
   /** Redirects followed per request before REGISTRY_TOO_MANY_REDIRECTS. */
   maxRedirects?: number;
+  /**
+   * certs.d roots, read as docker, podman and skopeo read them: for a registry `host[:port]` (no port
+   * for 443), the first `<root>/<host[:port]>/` that exists gives its `*.crt` files as CA certificates
+   * (added to the default roots and `ca`) and `<name>.cert` with `<name>.key` as the client certificate
+   * (the first pair by name; it replaces `cert`/`key` for that registry). Default:
+   * `PROVENANT_REGISTRY_CERTS_D` (paths separated by `:`) when set, else
+   * `~/.config/containers/certs.d`, `/etc/containers/certs.d`, `/etc/docker/certs.d`. `[]`: none.
+   */
+  certsDirs?: string[];
+}
+
+/** The certs.d roots used when TransportOptions.certsDirs is not given. */
+export function defaultCertsDirs(env: NodeJS.ProcessEnv = process.env): string[] {
+  const given = env.PROVENANT_REGISTRY_CERTS_D;
+  if (given !== undefined) return given.split(':').filter((d) => d !== '');
+  const home = env.HOME;
+  return [...(home ? [join(home, '.config/containers/certs.d')] : []), '/etc/containers/certs.d', '/etc/docker/certs.d'];
+}
+
+interface HostTls {
+  dir: string;
+  ca: Buffer[];
+  cert?: Buffer;
+  key?: Buffer;
+}
+
+/** What `<root>/<host>/` holds for a registry, from the first root that has that directory. */
+function readCertsDir(roots: readonly string[], host: string): HostTls | undefined {
+  for (const root of roots) {
+    const dir = join(root, host);
+    if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) continue;
+    const read = (name: string): Buffer => {
+      try {
+        return readFileSync(join(dir, name));
+      } catch (cause) {
+        throw new ProvenantError('FILE_UNREADABLE', `cannot read ${join(dir, name)} (certs.d of ${host})`, { cause });
+      }
+    };
+    let names: string[];
+    try {
+      names = readdirSync(dir).sort();
+    } catch (cause) {
+      throw new ProvenantError('FILE_UNREADABLE', `cannot list ${dir} (certs.d of ${host})`, { cause });
+    }
+    const found: HostTls = { dir, ca: names.filter((n) => n.endsWith('.crt')).map(read) };
+    for (const n of names.filter((n) => n.endsWith('.cert') || n.endsWith('.key'))) {
+      const base = n.replace(/\.(cert|key)$/, '');
+      const other = n.endsWith('.cert') ? `${base}.key` : `${base}.cert`;
+      if (!names.includes(other)) throw new ProvenantError('INVALID_ARGUMENT', `${join(dir, n)} has no ${other} beside it: a client certificate needs its key (certs.d of ${host})`);
+    }
+    const pair = names.find((n) => n.endsWith('.cert'));
+    if (pair !== undefined) {
+      found.cert = read(pair);
+      found.key = read(pair.replace(/\.cert$/, '.key'));
+    }
+    return found;
+  }
+  return undefined;
 }
 
 /** A request body: bytes (replayable on redirect and retry) or a one-shot stream with a known length. */
@@ -61,6 +121,9 @@ export { header as responseHeader };
 export class HttpTransport {
   private readonly httpAgent: http.Agent;
   private httpsAgentMade: HttpsAgent | undefined;
+  /** Agents of registries that have a certs.d directory (undefined: they have none). */
+  private readonly hostAgents = new Map<string, HttpsAgent | undefined>();
+  private readonly certsDirs: readonly string[];
   private readonly tlsOptions: Pick<TransportOptions, 'ca' | 'cert' | 'key'>;
   private readonly options: Required<Pick<TransportOptions, 'connectTimeoutMs' | 'idleTimeoutMs' | 'maxRedirects'>>;
 
@@ -72,27 +135,45 @@ export class HttpTransport {
     };
     this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
     this.tlsOptions = { ca: options.ca, cert: options.cert, key: options.key };
+    this.certsDirs = options.certsDirs ?? defaultCertsDirs();
   }
 
   private get httpsAgent(): HttpsAgent {
-    if (this.httpsAgentMade === undefined) {
-      const { ca, cert, key } = this.tlsOptions;
-      const extra = ca === undefined ? undefined : Array.isArray(ca) ? ca : [ca];
-      // Custom CAs extend, not replace, the default roots (as docker's certs.d does).
-      const tlsCa = extra === undefined ? undefined : [...tls().rootCertificates, ...extra];
-      // One TLS context for every connection of the agent. Given as options, the agent would make one
-      // per connection, and with a CA list each parses ~145 roots again (30-60 ms per new connection).
-      let secureContext: SecureContext | undefined;
-      if (tlsCa !== undefined || cert !== undefined || key !== undefined) {
-        try {
-          secureContext = tls().createSecureContext({ ca: tlsCa, cert, key });
-        } catch (cause) {
-          throw new ProvenantError('INVALID_ARGUMENT', `the registry client's TLS settings (CA, client certificate and key) are unusable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-        }
-      }
-      this.httpsAgentMade = new (https().Agent)({ keepAlive: true, maxSockets: 16, secureContext });
-    }
+    this.httpsAgentMade ??= this.makeHttpsAgent(this.tlsOptions);
     return this.httpsAgentMade;
+  }
+
+  /** The agent for a registry `host[:port]`: its own when a certs.d root has a directory for it. */
+  private httpsAgentFor(host: string): HttpsAgent {
+    if (!this.hostAgents.has(host)) {
+      const found = readCertsDir(this.certsDirs, host);
+      if (found === undefined) this.hostAgents.set(host, undefined);
+      else {
+        const { ca, cert, key } = this.tlsOptions;
+        const given = ca === undefined ? [] : Array.isArray(ca) ? ca : [ca];
+        const pair = found.cert !== undefined ? { cert: found.cert, key: found.key } : { cert, key };
+        this.hostAgents.set(host, this.makeHttpsAgent({ ca: [...given, ...found.ca], ...pair }, found.dir));
+      }
+    }
+    return this.hostAgents.get(host) ?? this.httpsAgent;
+  }
+
+  private makeHttpsAgent({ ca, cert, key }: Pick<TransportOptions, 'ca' | 'cert' | 'key'>, from?: string): HttpsAgent {
+    const extra = ca === undefined ? undefined : Array.isArray(ca) ? ca : [ca];
+    // Custom CAs extend, not replace, the default roots (as docker's certs.d does).
+    const tlsCa = extra === undefined ? undefined : [...tls().rootCertificates, ...extra];
+    // One TLS context for every connection of the agent. Given as options, the agent would make one
+    // per connection, and with a CA list each parses ~145 roots again (30-60 ms per new connection).
+    let secureContext: SecureContext | undefined;
+    if (tlsCa !== undefined || cert !== undefined || key !== undefined) {
+      try {
+        secureContext = tls().createSecureContext({ ca: tlsCa, cert, key });
+      } catch (cause) {
+        const what = from === undefined ? "the registry client's TLS settings (CA, client certificate and key)" : `the certificates in ${from}`;
+        throw new ProvenantError('INVALID_ARGUMENT', `${what} are unusable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+      }
+    }
+    return new (https().Agent)({ keepAlive: true, maxSockets: 16, secureContext });
   }
 
   get idleTimeoutMs(): number {
@@ -156,7 +237,7 @@ export class HttpTransport {
         }
         request.destroy(err);
       };
-      const request = mod.request(url, { method, headers, agent: isHttps ? this.httpsAgent : this.httpAgent });
+      const request = mod.request(url, { method, headers, agent: isHttps ? this.httpsAgentFor(url.host) : this.httpAgent });
       const connectTimer = setTimeout(
         () => fail(new ProvenantError('TIMEOUT', `${method} ${redactUrl(url)}: no connection within ${this.options.connectTimeoutMs} ms`, { details: { url: redactUrl(url) } })),
         this.options.connectTimeoutMs,
@@ -256,6 +337,7 @@ export class HttpTransport {
   close(): void {
     this.httpAgent.destroy();
     this.httpsAgentMade?.destroy();
+    for (const agent of this.hostAgents.values()) agent?.destroy();
   }
 }
 
@@ -276,7 +358,7 @@ function networkError(err: Error & { code?: string }, method: string, url: URL):
   const code = err.code ?? '';
   const tls = TLS_CODES.test(code) || TLS_CODES.test(err.message);
   const pcode: ProvenantErrorCode = tls ? 'TLS_ERROR' : 'REGISTRY_UNREACHABLE';
-  const hint = tls ? " (trust the registry's CA: NODE_EXTRA_CA_CERTS=<ca.pem> for the provenant command, createClient's caFile in code; or check the client certificate)" : '';
+  const hint = tls ? " (trust the registry's CA: its certs.d directory, e.g. /etc/containers/certs.d/<host:port>/ca.crt, or NODE_EXTRA_CA_CERTS=<ca.pem>; a client certificate goes in certs.d as <name>.cert and <name>.key)" : '';
   return new ProvenantError(pcode, `${method} ${redactUrl(url)} failed: ${err.message}${hint}`, { cause: err, details: { url: redactUrl(url), errno: code } });
 }
 

@@ -37,7 +37,7 @@ export {
   type RegistryClientFileOptions,
   type RegistryClientOptions,
 } from './client.js';
-export type { TransportOptions } from './http.js';
+export { defaultCertsDirs, type TransportOptions } from './http.js';
 export { MANIFEST_ACCEPT, OCI_EMPTY_DIGEST, OCI_EMPTY_JSON, OCI_EMPTY_MEDIA_TYPE } from './media-types.js';
 export { addToReferrersFallback, listFallbackReferrers, listReferrers, referrersFallbackTag, removeFromReferrersFallback } from './referrers.js';
 export { copyImage, inRepository, type CopyImageOptions, type CopyImageResult } from './copy.js';
