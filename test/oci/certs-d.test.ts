@@ -34,6 +34,12 @@ const client = (certsDirs: string[]): RegistryClient => {
   clients.push(c);
   return c;
 };
+/** What a promise rejected with (undefined when it resolved). */
+const failure = (p: Promise<unknown>): Promise<(Error & { code?: string }) | undefined> =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e as Error & { code?: string },
+  );
 const missing = (host: string): RepositoryRef & { tag: string; digest: undefined } => ({ registry: host, repository: 'certs-d/none', tag: 'v1', digest: undefined });
 
 describe('certs.d for a registry', () => {
@@ -62,22 +68,12 @@ describe('certs.d for a registry', () => {
 
   it('refuses a client certificate without its key, and a key that is not the certificate\'s, naming the directory', async () => {
     const lone = certsRoot('lone', regs.mtls.host, { 'ca.crt': regs.mtls.caFile, 'client.cert': regs.mtls.clientCertFile });
-    const lonely = await client([lone])
-      .getManifest(missing(regs.mtls.host))
-      .then(
-        () => undefined,
-        (e: unknown) => e as Error & { code?: string },
-      );
+    const lonely = await failure(client([lone]).getManifest(missing(regs.mtls.host)));
     expect(lonely?.code).toBe('INVALID_ARGUMENT');
     expect(lonely?.message).toContain(join(lone, regs.mtls.host, 'client.cert'));
     const otherKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const wrong = certsRoot('wrong-key', regs.mtls.host, { 'ca.crt': regs.mtls.caFile, 'client.cert': regs.mtls.clientCertFile, 'client.key': otherKey });
-    const mismatch = await client([wrong])
-      .getManifest(missing(regs.mtls.host))
-      .then(
-        () => undefined,
-        (e: unknown) => e as Error & { code?: string },
-      );
+    const mismatch = await failure(client([wrong]).getManifest(missing(regs.mtls.host)));
     expect(mismatch?.code).toBe('INVALID_ARGUMENT');
     expect(mismatch?.message).toContain(join(wrong, regs.mtls.host));
   });
