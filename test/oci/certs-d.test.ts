@@ -88,16 +88,24 @@ describe('certs.d from the CLI', () => {
   const BIN = resolve(import.meta.dirname, '../../packages/cli/bin/provenant.cjs');
   const pub = join(tmp, 'key.pub');
   writeFileSync(pub, generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }));
+  /** `provenant verify-image` of a tag the mTLS registry lacks: MANIFEST_UNKNOWN once TLS works. */
+  const run = (certsD: string, extraCa?: string): string => {
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`, PROVENANT_REGISTRY_CERTS_D: certsD };
+    delete env.NODE_EXTRA_CA_CERTS;
+    if (extraCa !== undefined) env.NODE_EXTRA_CA_CERTS = extraCa;
+    const r = spawnSync(BIN, ['verify-image', `${regs.mtls.host}/certs-d/none:v1`, '--key', pub, '--json'], { encoding: 'utf8', env });
+    return (JSON.parse(r.stdout) as { error?: { code: string } }).error?.code ?? '(none)';
+  };
 
   it('provenant reaches a mutual-TLS registry through PROVENANT_REGISTRY_CERTS_D', () => {
     const root = certsRoot('cli', regs.mtls.host, { 'ca.crt': regs.mtls.caFile, 'client.cert': regs.mtls.clientCertFile, 'client.key': regs.mtls.clientKeyFile });
-    const run = (certsD: string | undefined): string => {
-      const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`, PROVENANT_REGISTRY_CERTS_D: certsD };
-      if (certsD === undefined) delete env.PROVENANT_REGISTRY_CERTS_D;
-      const r = spawnSync(BIN, ['verify-image', `${regs.mtls.host}/certs-d/none:v1`, '--key', pub, '--json'], { encoding: 'utf8', env });
-      return (JSON.parse(r.stdout) as { error?: { code: string } }).error?.code ?? '(none)';
-    };
     expect(run('')).toBe('TLS_ERROR');
     expect(run(root)).toBe('MANIFEST_UNKNOWN');
+  });
+
+  it('a directory with only a client pair keeps the default roots, NODE_EXTRA_CA_CERTS included', () => {
+    const root = certsRoot('cli-pair-only', regs.mtls.host, { 'client.cert': regs.mtls.clientCertFile, 'client.key': regs.mtls.clientKeyFile });
+    expect(run(root)).toBe('TLS_ERROR');
+    expect(run(root, regs.mtls.caFile)).toBe('MANIFEST_UNKNOWN');
   });
 });

@@ -42,6 +42,11 @@ export function defaultCertsDirs(env: NodeJS.ProcessEnv = process.env): string[]
   return [...(home ? [join(home, '.config/containers/certs.d')] : []), '/etc/containers/certs.d', '/etc/docker/certs.d'];
 }
 
+/** TransportOptions.ca as a list (empty when not given). */
+function caList(ca: TransportOptions['ca']): Array<string | Buffer> {
+  return ca === undefined ? [] : Array.isArray(ca) ? ca : [ca];
+}
+
 interface HostTls {
   dir: string;
   ca: Buffer[];
@@ -150,18 +155,17 @@ export class HttpTransport {
       if (found === undefined) this.hostAgents.set(host, undefined);
       else {
         const { ca, cert, key } = this.tlsOptions;
-        const given = ca === undefined ? [] : Array.isArray(ca) ? ca : [ca];
         const pair = found.cert !== undefined ? { cert: found.cert, key: found.key } : { cert, key };
-        this.hostAgents.set(host, this.makeHttpsAgent({ ca: [...given, ...found.ca], ...pair }, found.dir));
+        this.hostAgents.set(host, this.makeHttpsAgent({ ca: [...caList(ca), ...found.ca], ...pair }, found.dir));
       }
     }
     return this.hostAgents.get(host) ?? this.httpsAgent;
   }
 
   private makeHttpsAgent({ ca, cert, key }: Pick<TransportOptions, 'ca' | 'cert' | 'key'>, from?: string): HttpsAgent {
-    const extra = ca === undefined ? undefined : Array.isArray(ca) ? ca : [ca];
-    // Custom CAs extend, not replace, the default roots (as docker's certs.d does).
-    const tlsCa = extra === undefined ? undefined : [...tls().rootCertificates, ...extra];
+    // Custom CAs extend, not replace, the default roots (as docker's certs.d does); none: the defaults.
+    const extra = caList(ca);
+    const tlsCa = extra.length === 0 ? undefined : [...tls().rootCertificates, ...extra];
     // One TLS context for every connection of the agent. Given as options, the agent would make one
     // per connection, and with a CA list each parses ~145 roots again (30-60 ms per new connection).
     let secureContext: SecureContext | undefined;
