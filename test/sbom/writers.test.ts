@@ -126,4 +126,16 @@ describe('SPDX 2.3 JSON', () => {
     expect(doc.packages.find((p) => p.name === 'testhelper')?.licenseDeclared).toBe('NOASSERTION');
     expect(doc.packages.find((p) => p.name === 'left')?.checksums?.[0]?.algorithm).toBe('SHA512');
   });
+  it('refuses to write a package with no name, a checksum that is not hex or a purl that is not one (SBOM_INVALID)', () => {
+    const base = inventories[0]![1]();
+    const first = base.packages[0]!;
+    const broken: Array<[string, Inventory['packages'][number]]> = [
+      ['without a name', { ...first, name: '' }],
+      ['checksum that is not hex', { ...first, hashes: [{ alg: 'SHA-256', content: 'not-hex' }] }],
+      ['purl that does not start with pkg:', { ...first, purl: 'npm/left@1.0.0' }],
+    ];
+    for (const [why, pkg] of broken) {
+      expect(() => toSpdxJson({ ...base, packages: [pkg, ...base.packages.slice(1)] }), why).toThrow(expect.objectContaining({ code: 'SBOM_INVALID', message: expect.stringContaining(why) }));
+    }
+  });
 });
