@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { rootCertificates } from 'node:tls';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { defaultCertsDirs, RegistryClient, staticCredentials, type RepositoryRef } from '@provenant/core/oci';
@@ -89,11 +90,13 @@ describe('certs.d from the CLI', () => {
   const pub = join(tmp, 'key.pub');
   writeFileSync(pub, generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }));
   /** `provenant verify-image` of a tag the mTLS registry lacks: MANIFEST_UNKNOWN once TLS works. */
-  const run = (certsD: string, extraCa?: string): string => {
+  // viaNode: `node bin/provenant.cjs`, where Node reads NODE_EXTRA_CA_CERTS at start, not the launcher's deferral.
+  const run = (certsD: string, extraCa?: string, viaNode = false): string => {
     const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`, PROVENANT_REGISTRY_CERTS_D: certsD };
     delete env.NODE_EXTRA_CA_CERTS;
     if (extraCa !== undefined) env.NODE_EXTRA_CA_CERTS = extraCa;
-    const r = spawnSync(BIN, ['verify-image', `${regs.mtls.host}/certs-d/none:v1`, '--key', pub, '--json'], { encoding: 'utf8', env });
+    const args = ['verify-image', `${regs.mtls.host}/certs-d/none:v1`, '--key', pub, '--json'];
+    const r = viaNode ? spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env }) : spawnSync(BIN, args, { encoding: 'utf8', env });
     return (JSON.parse(r.stdout) as { error?: { code: string } }).error?.code ?? '(none)';
   };
 
@@ -107,5 +110,14 @@ describe('certs.d from the CLI', () => {
     const root = certsRoot('cli-pair-only', regs.mtls.host, { 'client.cert': regs.mtls.clientCertFile, 'client.key': regs.mtls.clientKeyFile });
     expect(run(root)).toBe('TLS_ERROR');
     expect(run(root, regs.mtls.caFile)).toBe('MANIFEST_UNKNOWN');
+  });
+
+  it('a CA in the directory is added to the default roots: NODE_EXTRA_CA_CERTS still counts for that registry', () => {
+    // A CA that did not sign the registry's certificate (a public root), so only NODE_EXTRA_CA_CERTS can make TLS work.
+    const root = certsRoot('cli-unrelated-ca', regs.mtls.host, { 'other.crt': rootCertificates[0]!, 'client.cert': regs.mtls.clientCertFile, 'client.key': regs.mtls.clientKeyFile });
+    expect(run(root)).toBe('TLS_ERROR');
+    expect(run(root, regs.mtls.caFile)).toBe('MANIFEST_UNKNOWN');
+    expect(run(root, regs.mtls.caFile, true)).toBe('MANIFEST_UNKNOWN');
+    expect(run(root, undefined, true)).toBe('TLS_ERROR');
   });
 });

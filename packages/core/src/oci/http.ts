@@ -42,9 +42,26 @@ export function defaultCertsDirs(env: NodeJS.ProcessEnv = process.env): string[]
   return [...(home ? [join(home, '.config/containers/certs.d')] : []), '/etc/containers/certs.d', '/etc/docker/certs.d'];
 }
 
-/** TransportOptions.ca as a list (empty when not given). */
+/** TransportOptions.ca as a new list (empty when not given). */
 function caList(ca: TransportOptions['ca']): Array<string | Buffer> {
-  return ca === undefined ? [] : Array.isArray(ca) ? ca : [ca];
+  return ca === undefined ? [] : Array.isArray(ca) ? [...ca] : [ca];
+}
+
+let extraCaCerts: Buffer[] | undefined;
+/**
+ * The file NODE_EXTRA_CA_CERTS names, read once; none when unset or unreadable (Node warned of that at
+ * start; the bin's deferral of the variable warns when TLS first reads it).
+ */
+function extraCaCertsFromEnv(): Buffer[] {
+  if (extraCaCerts === undefined) {
+    const file = process.env.NODE_EXTRA_CA_CERTS;
+    try {
+      extraCaCerts = file ? [readFileSync(file)] : [];
+    } catch {
+      extraCaCerts = [];
+    }
+  }
+  return extraCaCerts;
 }
 
 interface HostTls {
@@ -164,14 +181,21 @@ export class HttpTransport {
 
   private makeHttpsAgent({ ca, cert, key }: Pick<TransportOptions, 'ca' | 'cert' | 'key'>, from?: string): HttpsAgent {
     // Custom CAs extend, not replace, the default roots (as docker's certs.d does); none: the defaults.
+    // The context is made without a `ca`, so it starts from the roots as Node is configured to have them
+    // (bundled, or OpenSSL's store under --use-openssl-ca), and the custom CAs are added to it. Node 20
+    // gives such a context a store of its own, a fresh copy of those roots that lacks the certificates
+    // of NODE_EXTRA_CA_CERTS (Node adds them to its shared store only), so they are added here too:
+    // custom CAs never take away trust the user configured for every connection.
     const extra = caList(ca);
-    const tlsCa = extra.length === 0 ? undefined : [...tls().rootCertificates, ...extra];
+    if (extra.length > 0) extra.unshift(...extraCaCertsFromEnv());
     // One TLS context for every connection of the agent. Given as options, the agent would make one
-    // per connection, and with a CA list each parses ~145 roots again (30-60 ms per new connection).
+    // per connection, and with custom CAs each would copy ~145 roots again (30-60 ms per new connection).
     let secureContext: SecureContext | undefined;
-    if (tlsCa !== undefined || cert !== undefined || key !== undefined) {
+    if (extra.length > 0 || cert !== undefined || key !== undefined) {
       try {
-        secureContext = tls().createSecureContext({ ca: tlsCa, cert, key });
+        secureContext = tls().createSecureContext({ cert, key });
+        const native = (secureContext as unknown as { context: { addCACert(pem: string | Buffer): void } }).context;
+        for (const pem of extra) native.addCACert(pem);
       } catch (cause) {
         const what = from === undefined ? "the registry client's TLS settings (CA, client certificate and key)" : `the certificates in ${from}`;
         throw new ProvenantError('INVALID_ARGUMENT', `${what} are unusable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
