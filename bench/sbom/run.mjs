@@ -3,15 +3,18 @@
 // plus `node -e 0` as the floor, and provenant on pnpm-lock.yaml / yarn.lock versions of the same tree.
 // Prints one JSON line: median wall times, speed ratio, provenant's peak RSS, purl-set equality; and
 // provenant's first run (writing its compile cache) and runs with that cache off; and, when
-// NODE_EXTRA_CA_CERTS is set, the same figures without it (`without_extra_ca`).
+// NODE_EXTRA_CA_CERTS is set, the same figures without it (`without_extra_ca`); and the floor under any
+// lockfile (`cyclonedx_floor_ms`, floor.cjs: node, the CLI's code and the CycloneDX library writing an
+// inventory catalogued beforehand), and `provenant sbom --format spdx-json` on the npm project.
 //   node bench/sbom/run.mjs [--runs 5] [--theirs-runs 3]
 // Builds the CLI if dist is missing and installs bench/sbom/project/node_modules (npm ci) if missing:
 // cyclonedx-npm reads the installed tree (through `npm ls`), provenant reads the lockfile.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
@@ -75,7 +78,24 @@ const runners = {
   oursYarn: (env, tag) => timed(bin, ['sbom', yarnProject, '--output', out(`yarn${tag}`)], repo, env),
   theirs: (env, tag) => timed(cyclonedxNpm, ['--ignore-npm-errors', '--output-format', 'JSON', '--output-file', out(`theirs${tag}`)], project, env),
 };
+// The floor (floor.cjs): a fresh node that writes the CycloneDX JSON of the pnpm project's inventory,
+// catalogued here beforehand, through the CLI bundle's code and the CycloneDX library, reading no lockfile.
+const coreSbom = await import(pathToFileURL(join(repo, 'packages/core/dist/sbom/index.js')).href);
+const floorInventory = join(work, 'pnpm-inventory.json');
+writeFileSync(floorInventory, JSON.stringify(coreSbom.catalogJavaScriptProject(pnpmProject, {})));
+const bundleDir = join(repo, 'packages/cli/dist/bundle');
+const require = createRequire(import.meta.url);
+const sbomChunk = readdirSync(bundleDir)
+  .filter((f) => /^sbom-.*\.cjs$/.test(f))
+  .map((f) => join(bundleDir, f))
+  .find((f) => typeof require(f).t?.toCycloneDx === 'function');
+if (!sbomChunk) throw new Error(`no chunk in ${bundleDir} exports toCycloneDx`);
 const commands = Object.fromEntries(Object.entries(runners).map(([k, run]) => [k, () => run(process.env, '')]));
+// Always without NODE_EXTRA_CA_CERTS, as the bin runs until a TLS connection; compared with the runs without it.
+const withoutExtraCa = { ...process.env };
+delete withoutExtraCa.NODE_EXTRA_CA_CERTS;
+commands.floor = () => timed(node, [join(here, 'floor.cjs'), sbomChunk, floorInventory, out('floor')], repo, withoutExtraCa);
+commands.oursSpdx = () => timed(bin, ['sbom', project, '--format', 'spdx-json', '--output', join(work, 'ours.spdx.json')], repo);
 commands.oursNoCache = () => runners.ours({ ...process.env, PROVENANT_COMPILE_CACHE: '0' }, '-no-cache');
 // NODE_EXTRA_CA_CERTS makes Node 20 parse its bundled roots and that file at every start, before any
 // JavaScript runs (on a machine whose variable names the system bundle, most of `node -e 0`); the bin's
@@ -150,6 +170,13 @@ const figures = {
   pnpm_vs_node_e0: ratio('oursPnpm', 'node0'),
   yarn_vs_node_e0: ratio('oursYarn', 'node0'),
   package_lock_vs_node_e0: ratio('ours', 'node0'),
+  // Under every lockfile: node, the CLI's code and the CycloneDX library writing the pnpm inventory;
+  // without NODE_EXTRA_CA_CERTS, so compared with `node -e 0` and the SBOMs without it too.
+  cyclonedx_floor_ms: ms(wall('floor')),
+  cyclonedx_floor_vs_node_e0_without_extra_ca: ratio('floor', extraCa ? 'node0NoCa' : 'node0'),
+  pnpm_over_floor_ms: ms(wall(extraCa ? 'oursPnpmNoCa' : 'oursPnpm') - wall('floor')),
+  yarn_over_floor_ms: ms(wall(extraCa ? 'oursYarnNoCa' : 'oursYarn') - wall('floor')),
+  provenant_spdx_ms: ms(wall('oursSpdx')),
   node_extra_ca_certs_set: extraCa,
   ...(extraCa
     ? {
