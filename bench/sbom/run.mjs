@@ -10,7 +10,7 @@
 // Builds the CLI if dist is missing and installs bench/sbom/project/node_modules (npm ci) if missing:
 // cyclonedx-npm reads the installed tree (through `npm ls`), provenant reads the lockfile.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -83,13 +83,17 @@ const runners = {
 const coreSbom = await import(pathToFileURL(join(repo, 'packages/core/dist/sbom/index.js')).href);
 const floorInventory = join(work, 'pnpm-inventory.json');
 writeFileSync(floorInventory, JSON.stringify(coreSbom.catalogJavaScriptProject(pnpmProject, {})));
+// The chunk the `sbom` command loads core/sbom from, followed from main.cjs (chunk names carry content
+// hashes, and a build that turbo restored from its cache may leave an older build's chunks beside them).
 const bundleDir = join(repo, 'packages/cli/dist/bundle');
-const require = createRequire(import.meta.url);
-const sbomChunk = readdirSync(bundleDir)
-  .filter((f) => /^sbom-.*\.cjs$/.test(f))
-  .map((f) => join(bundleDir, f))
-  .find((f) => typeof require(f).t?.toCycloneDx === 'function');
-if (!sbomChunk) throw new Error(`no chunk in ${bundleDir} exports toCycloneDx`);
+const required = (file, pattern) => {
+  const m = pattern.exec(readFileSync(join(bundleDir, file), 'utf8'));
+  if (!m) throw new Error(`${file} in ${bundleDir} does not load ${pattern}`);
+  return m[1];
+};
+const sbomCommandChunk = required('main.cjs', /name:`sbom`[^}]*require\("\.\/(sbom-[\w-]+\.cjs)"\)/);
+const sbomChunk = join(bundleDir, required(sbomCommandChunk, /require\("\.\/(sbom-[\w-]+\.cjs)"\)/));
+if (typeof createRequire(import.meta.url)(sbomChunk).t?.toCycloneDx !== 'function') throw new Error(`${sbomChunk} does not export toCycloneDx`);
 const commands = Object.fromEntries(Object.entries(runners).map(([k, run]) => [k, () => run(process.env, '')]));
 // Always without NODE_EXTRA_CA_CERTS, as the bin runs until a TLS connection; compared with the runs without it.
 const withoutExtraCa = { ...process.env };
