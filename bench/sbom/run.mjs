@@ -108,9 +108,7 @@ commands.oursNoCache = () => runners.ours({ ...process.env, PROVENANT_COMPILE_CA
 // also timed as `node bin/provenant.cjs` (no launcher, so the file is parsed at start: `oursPnpmViaNode`).
 const extraCa = Boolean(process.env.NODE_EXTRA_CA_CERTS);
 if (extraCa) {
-  const noCa = { ...process.env };
-  delete noCa.NODE_EXTRA_CA_CERTS;
-  for (const [k, run] of Object.entries(runners)) commands[`${k}NoCa`] = () => run(noCa, '-no-ca');
+  for (const [k, run] of Object.entries(runners)) commands[`${k}NoCa`] = () => run(withoutExtraCa, '-no-ca');
   commands.oursPnpmViaNode = () => timed(node, [bin, 'sbom', pnpmProject, '--output', out('pnpm-via-node')], repo);
 }
 

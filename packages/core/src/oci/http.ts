@@ -42,9 +42,9 @@ export function defaultCertsDirs(env: NodeJS.ProcessEnv = process.env): string[]
   return [...(home ? [join(home, '.config/containers/certs.d')] : []), '/etc/containers/certs.d', '/etc/docker/certs.d'];
 }
 
-/** TransportOptions.ca as a new list (empty when not given). */
+/** TransportOptions.ca as a list (empty when not given). */
 function caList(ca: TransportOptions['ca']): Array<string | Buffer> {
-  return ca === undefined ? [] : Array.isArray(ca) ? [...ca] : [ca];
+  return ca === undefined ? [] : Array.isArray(ca) ? ca : [ca];
 }
 
 let extraCaCerts: Buffer[] | undefined;
@@ -186,8 +186,8 @@ export class HttpTransport {
     // gives such a context a store of its own, a fresh copy of those roots that lacks the certificates
     // of NODE_EXTRA_CA_CERTS (Node adds them to its shared store only), so they are added here too:
     // custom CAs never take away trust the user configured for every connection.
-    const extra = caList(ca);
-    if (extra.length > 0) extra.unshift(...extraCaCertsFromEnv());
+    const custom = caList(ca);
+    const extra = custom.length === 0 ? custom : [...extraCaCertsFromEnv(), ...custom];
     // One TLS context for every connection of the agent. Given as options, the agent would make one
     // per connection, and with custom CAs each would copy ~145 roots again (30-60 ms per new connection).
     let secureContext: SecureContext | undefined;
