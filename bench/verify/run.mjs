@@ -16,7 +16,7 @@ import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const vectors = process.env.PROVENANT_VECTORS ?? resolve(repo, '../shared/vectors');
+const vectors = process.env.PROVENANT_VECTORS ?? resolve(repo, 'fixtures/vectors');
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(name);
   return i > 0 ? Number(process.argv[i + 1]) : dflt;

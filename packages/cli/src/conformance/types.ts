@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** One case of a vectors manifest (shared/vectors/manifest.json). `expect`, `why` and `observed` are never read. */
+/** One case of a vectors manifest (fixtures/vectors/manifest.json). `expect`, `why` and `observed` are never read. */
 export const ConformanceCaseSchema = z
   .object({
     id: z.string(),

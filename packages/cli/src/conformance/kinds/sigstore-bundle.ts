@@ -6,7 +6,7 @@ import { ProvenantError } from '@provenant/core/errors';
 import { loadTrustedRoot, verifyBundle, type ArtifactInput, type VerificationPolicy, type VerifyOptions } from '@provenant/core/verify';
 import type { ConformanceCase, KindHandler } from '../types.js';
 
-// Params of sigstore-bundle-verify cases (see shared/vectors/README.md); everything optional, unknowns ignored.
+// Params of sigstore-bundle-verify cases (see fixtures/vectors/README.md); everything optional, unknowns ignored.
 const Params = z.object({
   verify_with: z.enum(['certificate-identity', 'key']).optional(),
   identity: z.string().nullable().optional(),

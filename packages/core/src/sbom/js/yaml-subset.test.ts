@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { parseYamlSubset } from './yaml-subset.js';
 
 const repo = join(import.meta.dirname, '../../../../..');
-const syft = join(process.env.PROVENANT_VECTORS ?? join(repo, '../shared/vectors'), 'syft/syft/pkg/cataloger/javascript/testdata');
+const syft = join(process.env.PROVENANT_VECTORS ?? join(repo, 'fixtures/vectors'), 'syft/syft/pkg/cataloger/javascript/testdata');
 const files = [
   join(repo, 'packages/core/src/sbom/__fixtures__/pnpm-v5/pnpm-lock.yaml'),
   join(repo, 'packages/core/src/sbom/__fixtures__/pnpm-v6/pnpm-lock.yaml'),

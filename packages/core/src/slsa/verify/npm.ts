@@ -15,7 +15,7 @@ const INTOTO = 'application/vnd.in-toto+json';
 
 const AttestationSet = z.object({ attestations: z.array(z.object({ predicateType: z.string(), bundle: z.unknown() })) });
 
-/** The npm registry's signing keys (the Sigstore TUF target `registry.npmjs.org/keys.json` shape). */
+/** The npm registry's signing keys (the Sigstore TUF target `<npm registry>/keys.json` shape). */
 const NpmKeys = z.object({
   keys: z.array(z.object({ keyId: z.string(), keyUsage: z.string(), publicKey: z.object({ rawBytes: z.string() }).passthrough() }).passthrough()),
 });

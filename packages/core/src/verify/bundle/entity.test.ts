@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ProvenantError } from '../../errors.js';
 import { toSignedEntity } from './entity.js';
 
-const VECTORS = process.env.PROVENANT_VECTORS ?? join(import.meta.dirname, '../../../../../../shared/vectors');
+const VECTORS = process.env.PROVENANT_VECTORS ?? join(import.meta.dirname, '../../../../../fixtures/vectors');
 const read = (name: string): Record<string, unknown> & { verificationMaterial: Record<string, unknown> } =>
   JSON.parse(readFileSync(join(VECTORS, 'sigstore-conformance/test/assets/bundle-verify', name, 'bundle.sigstore.json'), 'utf8'));
 const code = (v: unknown): string => {

@@ -7,7 +7,7 @@ import { verifyCertificateChain } from './chain.js';
 import { verifyScts } from './sct.js';
 import { Certificate } from './x509.js';
 
-const VECTORS = process.env.PROVENANT_VECTORS ?? join(import.meta.dirname, '../../../../../../shared/vectors');
+const VECTORS = process.env.PROVENANT_VECTORS ?? join(import.meta.dirname, '../../../../../fixtures/vectors');
 const rootJson = readFileSync(join(VECTORS, 'sigstore-js/packages/tuf/seeds.decoded/tuf-repo-cdn.sigstore.dev/trusted_root.json'));
 const bundle = JSON.parse(readFileSync(join(VECTORS, 'sigstore-conformance/test/assets/bundle-verify/happy-path-v0.1/bundle.sigstore.json'), 'utf8'));
 const leaf = new Certificate(Buffer.from(bundle.verificationMaterial.x509CertificateChain.certificates[0].rawBytes, 'base64'));

@@ -7,7 +7,7 @@ import { ProvenantError } from '../../errors.js';
 import { certificateIdentity } from './identity.js';
 import { Certificate, OID } from './x509.js';
 
-const VECTORS = process.env.PROVENANT_VECTORS ?? join(import.meta.dirname, '../../../../../../shared/vectors');
+const VECTORS = process.env.PROVENANT_VECTORS ?? join(import.meta.dirname, '../../../../../fixtures/vectors');
 const bundle = JSON.parse(readFileSync(join(VECTORS, 'sigstore-conformance/test/assets/bundle-verify/happy-path-v0.1/bundle.sigstore.json'), 'utf8'));
 const der = Buffer.from(bundle.verificationMaterial.x509CertificateChain.certificates[0].rawBytes, 'base64');
 

@@ -6,7 +6,7 @@ import { loadTrustedRoot } from '../trust/material.js';
 import { parseTimestamp } from './rfc3161.js';
 import { verifyTimestamp } from './tsa.js';
 
-const VECTORS = process.env.PROVENANT_VECTORS ?? join(import.meta.dirname, '../../../../../../shared/vectors');
+const VECTORS = process.env.PROVENANT_VECTORS ?? join(import.meta.dirname, '../../../../../fixtures/vectors');
 const dir = (name: string): string => join(VECTORS, 'sigstore-conformance/test/assets/bundle-verify', name);
 const read = (name: string) => {
   const b = JSON.parse(readFileSync(join(dir(name), 'bundle.sigstore.json'), 'utf8'));

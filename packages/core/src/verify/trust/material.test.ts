@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ProvenantError } from '../../errors.js';
 import { loadTrustedRoot, trustMaterialFromKeys } from './material.js';
 
-const VECTORS = process.env.PROVENANT_VECTORS ?? join(import.meta.dirname, '../../../../../../shared/vectors');
+const VECTORS = process.env.PROVENANT_VECTORS ?? join(import.meta.dirname, '../../../../../fixtures/vectors');
 // A fresh mutable copy of the production root per test.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const prodRoot = (): any => JSON.parse(readFileSync(join(VECTORS, 'sigstore-js/packages/tuf/seeds.decoded/tuf-repo-cdn.sigstore.dev/trusted_root.json'), 'utf8'));
