@@ -35,5 +35,5 @@ export function reportError(io: CliIO, err: unknown, json: boolean): ExitCode {
   if (json) io.out(JSON.stringify({ ok: false, error: pe.toJSON() }) + '\n');
   io.err(`provenant: error [${pe.code}]: ${pe.message}\n`);
   if (pe.code === 'INTERNAL' && err instanceof Error && err.stack && process.env.PROVENANT_DEBUG) io.err(err.stack + '\n');
-  return pe.code === 'USAGE' || pe.code === 'INVALID_ARGUMENT' ? EXIT.USAGE : EXIT.ERROR;
+  return pe.code === 'USAGE' || pe.code === 'INVALID_ARGUMENT' || pe.code === 'TRUST_NOT_CACHED' ? EXIT.USAGE : EXIT.ERROR;
 }

@@ -5,6 +5,7 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import type { ArgSpec } from './commands/types.js';
 import type { Decision, Evidence, PolicySet, RegistryEvidence, Subject } from '@provenant/verifier';
+import { optionalTrustedRootPath } from './trust/cache.js';
 import { EXIT, reportError, type CliIO, type ExitCode, type GlobalArgs } from './io.js';
 
 export interface PolicyArgs {
@@ -79,7 +80,7 @@ export async function decideTarget(target: string, args: PolicyArgs): Promise<Pr
       : undefined;
   fromRegistry?.catch(() => undefined);
   const policies = await verifier.loadPolicy(args.policy, args.noMatch ? { noMatch: args.noMatch } : {});
-  const trustedRootPath = args.trustedRoot ?? process.env.PROVENANT_TRUSTED_ROOT;
+  const trustedRootPath = await optionalTrustedRootPath(args.trustedRoot);
   const trust = trustedRootPath === undefined ? undefined : (await import('@provenant/core/verify')).loadTrustedRoot(await readFile(trustedRootPath));
   const fromFiles = await verifier.evidenceFromFiles(files);
   let subject: Subject;

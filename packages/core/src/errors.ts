@@ -77,6 +77,8 @@ export type ProvenantErrorCode =
   | 'TSA_ERROR'
   // verify
   | 'TRUSTED_ROOT_INVALID'
+  | 'TRUST_NOT_CACHED'
+  | 'TRUST_UPDATE_FAILED'
   | 'BUNDLE_INVALID'
   | 'BUNDLE_UNSUPPORTED'
   | 'BUNDLE_SIGNATURE_INVALID'

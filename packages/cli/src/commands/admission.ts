@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { EXIT, reportError } from '../io.js';
 import type { CommandModule } from './types.js';
+import { optionalTrustedRootPath } from '../trust/cache.js';
 
 interface AdmissionArgs {
   action: string;
@@ -32,7 +33,7 @@ const mod: CommandModule<AdmissionArgs> = {
     try {
       const verifier = await import('@provenant/verifier');
       const policies = await verifier.loadPolicy(args.policy ?? [], args.noMatch ? { noMatch: args.noMatch } : {});
-      const trustedRoot = args.trustedRoot ?? process.env.PROVENANT_TRUSTED_ROOT;
+      const trustedRoot = await optionalTrustedRootPath(args.trustedRoot);
       const trust = trustedRoot === undefined ? undefined : (await import('@provenant/core/verify')).loadTrustedRoot(await readFile(trustedRoot));
       const [tlsCert, tlsKey] = await Promise.all([readFile(args.tlsCert!), readFile(args.tlsKey!)]);
       const server = await verifier.serveAdmission(policies, { tlsCert, tlsKey, host: args.address, port: args.port, trust, registry: { insecure: args.insecureRegistry ?? false } });

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { EXIT, reportError } from '../io.js';
 import type { CommandModule } from './types.js';
+import { optionalTrustedRootPath } from '../trust/cache.js';
 
 interface PromoteArgs {
   source: string;
@@ -32,7 +33,7 @@ const mod: CommandModule<PromoteArgs> = {
       const { ProvenantError } = await import('@provenant/core/errors');
       if (args.vsa !== undefined && args.vsaKey === undefined) throw new ProvenantError('USAGE', '--vsa needs --vsa-key to sign it');
       const policies = await verifier.loadPolicy(args.policy ?? [], args.noMatch ? { noMatch: args.noMatch } : {});
-      const trustedRoot = args.trustedRoot ?? process.env.PROVENANT_TRUSTED_ROOT;
+      const trustedRoot = await optionalTrustedRootPath(args.trustedRoot);
       const trust = trustedRoot === undefined ? undefined : (await import('@provenant/core/verify')).loadTrustedRoot(await readFile(trustedRoot));
       const registry = { insecure: args.insecureRegistry ?? false };
       const vsaSigner = args.vsaKey === undefined ? undefined : await verifier.keyStatementSigner(await readFile(args.vsaKey));

@@ -13,6 +13,7 @@ export const commands: readonly CommandEntry[] = [
   { name: 'sign', describe: 'sign a file into a Sigstore bundle (key or keyless)', load: () => import('./sign.js') },
   { name: 'sign-bundle', describe: 'keyless-sign a file into a Sigstore bundle (sigstore-conformance client protocol)', load: () => import('./sign-bundle.js') },
   { name: 'sign-image', describe: 'sign an image digest as cosign does (.sig and/or bundle referrer)', load: () => import('./sign-image.js') },
+  { name: 'trust', describe: "fetch Sigstore's trusted root and npm keys through TUF into a cache (trust update), or show it (trust show)", load: () => import('./trust.js') },
   { name: 'verify', describe: 'verify a file against a Sigstore bundle, by key or certificate identity', load: () => import('./verify.js') },
   { name: 'verify-artifact', describe: 'verify SLSA provenance of artifacts (slsa-verifier semantics)', load: () => import('./verify-artifact.js') },
   { name: 'verify-bundle', describe: 'verify a Sigstore bundle (sigstore-conformance client protocol)', load: () => import('./verify-bundle.js') },

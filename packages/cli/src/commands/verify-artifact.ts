@@ -5,6 +5,7 @@ import { ProvenantError, type ProvenantErrorCode } from '@provenant/core/errors'
 import { EXIT, reportError, type CliIO, type ExitCode, type GlobalArgs } from '../io.js';
 import { readSmallFile } from '../files.js';
 import type { CommandModule } from './types.js';
+import { trustedRootPath } from '../trust/cache.js';
 
 interface Args {
   artifact: string[];
@@ -21,7 +22,7 @@ interface Args {
 }
 
 // Codes meaning "the inputs could not be used" (exit 1/2) rather than "verification denied" (exit 3).
-export const INPUT_ERRORS: ReadonlySet<ProvenantErrorCode> = new Set<ProvenantErrorCode>(['USAGE', 'INVALID_ARGUMENT', 'FILE_NOT_FOUND', 'FILE_UNREADABLE', 'FILE_TOO_LARGE', 'IO_ERROR', 'TRUSTED_ROOT_INVALID', 'KEY_INVALID', 'INTERNAL', 'REGISTRY_UNREACHABLE', 'REFERENCE_INVALID']);
+export const INPUT_ERRORS: ReadonlySet<ProvenantErrorCode> = new Set<ProvenantErrorCode>(['USAGE', 'INVALID_ARGUMENT', 'FILE_NOT_FOUND', 'FILE_UNREADABLE', 'FILE_TOO_LARGE', 'IO_ERROR', 'TRUSTED_ROOT_INVALID', 'TRUST_NOT_CACHED', 'KEY_INVALID', 'INTERNAL', 'REGISTRY_UNREACHABLE', 'REFERENCE_INVALID']);
 
 /** Denials exit 3 with their code; unusable inputs exit 1/2. */
 export function reportDenial(io: CliIO, err: unknown, json: boolean): ExitCode {
@@ -34,8 +35,7 @@ export function reportDenial(io: CliIO, err: unknown, json: boolean): ExitCode {
 }
 
 export async function loadTrustFromArgs(path: string | undefined): Promise<import('@provenant/core/verify').TrustMaterial> {
-  const p = path ?? process.env.PROVENANT_TRUSTED_ROOT;
-  if (!p) throw new ProvenantError('USAGE', 'pass --trusted-root FILE (or set PROVENANT_TRUSTED_ROOT): provenant never fetches trust material');
+  const p = await trustedRootPath(path);
   const { loadTrustedRoot } = await import('@provenant/core/verify');
   let json: unknown;
   try {

@@ -3,12 +3,13 @@ import type { Argv } from 'yargs';
 import { EXIT, type CliIO, type ExitCode, type GlobalArgs } from '../io.js';
 import { readArtifactFile, readSmallFile } from '../files.js';
 import type { CommandModule } from './types.js';
+import { npmKeysPath } from '../trust/cache.js';
 import { loadTrustFromArgs, reportDenial } from './verify-artifact.js';
 
 interface Args {
   tarball: string;
   attestationsPath: string;
-  npmRegistryKeys: string;
+  npmRegistryKeys?: string | undefined;
   sourceUri: string;
   builderId?: string | undefined;
   packageName?: string | undefined;
@@ -23,7 +24,7 @@ const mod: CommandModule<Args> = {
     y
       .positional('tarball', { type: 'string', demandOption: true })
       .option('attestations-path', { type: 'string', demandOption: true, describe: 'the registry attestations JSON for this version' })
-      .option('npm-registry-keys', { type: 'string', demandOption: true, describe: "the registry's keys.json (from the Sigstore TUF repository)" })
+      .option('npm-registry-keys', { type: 'string', describe: "the registry's keys.json (default: the one `provenant trust update` cached from Sigstore's TUF repository)" })
       .option('source-uri', { type: 'string', demandOption: true })
       .option('builder-id', { type: 'string', describe: 'https://github.com/actions/runner/github-hosted (or a BYOB builder)' })
       .option('package-name', { type: 'string' })
@@ -36,7 +37,7 @@ const mod: CommandModule<Args> = {
       const r = slsa.verifyNpmPackage(
         JSON.parse((await readSmallFile(args.attestationsPath, 'attestations')).toString('utf8')),
         await loadTrustFromArgs(args.trustedRoot),
-        slsa.parseNpmRegistryKeys(JSON.parse((await readSmallFile(args.npmRegistryKeys, 'npm registry keys')).toString('utf8'))),
+        slsa.parseNpmRegistryKeys(JSON.parse((await readSmallFile(await npmKeysPath(args.npmRegistryKeys), 'npm registry keys')).toString('utf8'))),
         { tarballSha512: createHash('sha512').update(tarball).digest('hex'), sourceUri: args.sourceUri, builderId: args.builderId, packageName: args.packageName, packageVersion: args.packageVersion },
       );
       if (args.json) io.out(JSON.stringify({ ok: true, ...r }) + '\n');

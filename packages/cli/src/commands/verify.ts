@@ -6,6 +6,7 @@ import type { ArtifactInput, IdentityPolicy, VerificationPolicy, VerificationRes
 import { EXIT, reportError, type CliIO, type ExitCode, type GlobalArgs } from '../io.js';
 import { readInput } from '../files.js';
 import { builderFor, type ArgSpec, type CommandModule } from './types.js';
+import { trustedRootPath } from '../trust/cache.js';
 import { policyOptions, runPolicyVerification, type PolicyArgs } from '../policy-decision.js';
 
 /** Options shared by `verify` and `verify-bundle` (the sigstore-conformance client protocol). */
@@ -42,6 +43,7 @@ const INPUT_ERRORS: ReadonlySet<ProvenantErrorCode> = new Set<ProvenantErrorCode
   'FILE_TOO_LARGE',
   'IO_ERROR',
   'TRUSTED_ROOT_INVALID',
+  'TRUST_NOT_CACHED',
   'KEY_INVALID',
   'KEY_UNSUPPORTED',
   'POLICY_REGEX_INVALID',
@@ -133,15 +135,12 @@ function report(result: VerificationResult, artifact: string): Record<string, un
 export async function runBundleVerification(artifactArg: string, args: BundleVerifyArgs & GlobalArgs, io: CliIO): Promise<ExitCode> {
   try {
     if (args.bundle === undefined) throw new ProvenantError('USAGE', '--bundle FILE is required');
-    const trustedRootPath = args.trustedRoot ?? process.env.PROVENANT_TRUSTED_ROOT;
-    if (trustedRootPath === undefined) {
-      // Trust material is always explicit: nothing is fetched, not even for --staging.
-      throw new ProvenantError('USAGE', 'pass --trusted-root FILE (or set PROVENANT_TRUSTED_ROOT): provenant never fetches trust material');
-    }
+    // Explicit trust material, or what `provenant trust update` cached: nothing is fetched, not even for --staging.
+    const rootPath = await trustedRootPath(args.trustedRoot);
     const policy = await policyFromArgs(args);
     const [bundle, rootJson, artifact, verify] = await Promise.all([
       readInput(args.bundle, BUNDLE_LIMIT, 'bundle'),
-      readInput(trustedRootPath, TRUSTED_ROOT_LIMIT, 'trusted root'),
+      readInput(rootPath, TRUSTED_ROOT_LIMIT, 'trusted root'),
       readArtifact(artifactArg),
       import('@provenant/core/verify'),
     ]);
@@ -172,7 +171,7 @@ export const bundleOptions: ArgSpec['options'] = {
   'certificate-github-workflow-sha': { type: 'string', describe: 'expected GitHub workflow commit (Fulcio extension)' },
   'certificate-github-workflow-name': { type: 'string', describe: 'expected GitHub workflow name (Fulcio extension)' },
   key: { type: 'string', describe: 'PEM public key for key-signed bundles' },
-  'trusted-root': { type: 'string', describe: 'Sigstore TrustedRoot JSON (default: $PROVENANT_TRUSTED_ROOT)' },
+  'trusted-root': { type: 'string', describe: 'Sigstore TrustedRoot JSON (default: $PROVENANT_TRUSTED_ROOT, else the cache `provenant trust update` fills)' },
   'tlog-threshold': { type: 'number', describe: 'verified transparency-log entries required (default 1; 0 for offline key-signed bundles)' },
   'timestamp-threshold': { type: 'number', describe: 'verified signing times required, SETs and RFC 3161 together (default 1)' },
   'ctlog-threshold': { type: 'number', describe: 'verified SCTs required on a signing certificate (default 1)' },
