@@ -91,7 +91,7 @@ describe('provenant verify --policy (files, offline)', () => {
     expect(o.stdout).toContain('[POLICY_CONDITION_FAILED]');
     const st = readVsa(vsa);
     expect(st.predicate.verificationResult).toBe('FAILED');
-    expect(st.predicate.verifiedLevels).toEqual([]);
+    expect(st.predicate.verifiedLevels).toEqual(['FAILED']);
   });
 
   it('--json gives the same report as JSON', async () => {

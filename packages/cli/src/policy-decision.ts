@@ -128,9 +128,13 @@ export async function runPolicyVerification(target: string, args: PolicyArgs & G
   try {
     const verifier = await import('@provenant/verifier');
     const prepared = await decideTarget(target, args);
-    await writeVsa(prepared, args);
+    const vsa = await writeVsa(prepared, args);
     const d = prepared.decision;
-    if (args.json) io.out(JSON.stringify({ ok: d.allowed, decision: verifier.decisionToJSON(d) }) + '\n');
+    // An allowed subject still gets a FAILED VSA unless an enforce-mode policy passed: say so, and why.
+    const verdict = vsa === undefined ? undefined : verifier.vsaVerdict(d);
+    if (verdict && verdict.result === 'FAILED' && d.allowed && !args.quiet) io.err(`provenant: the VSA records FAILED: ${verdict.why}\n`);
+    const vsaJson = verdict ? { vsa: { verificationResult: verdict.result, verifiedLevels: verdict.verifiedLevels, why: verdict.why } } : {};
+    if (args.json) io.out(JSON.stringify({ ok: d.allowed, decision: verifier.decisionToJSON(d), ...vsaJson }) + '\n');
     else io.out(verifier.formatDecision(d));
     return d.allowed ? EXIT.OK : EXIT.DENIED;
   } catch (err) {

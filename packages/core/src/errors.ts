@@ -117,6 +117,7 @@ export type ProvenantErrorCode =
   | 'ATTESTATION_MISSING'
   | 'CI_ENV_UNDETECTED'
   | 'VSA_INVALID'
+  | 'SLSA_LEVEL_INVALID'
   | 'WORKFLOW_INPUTS_MISMATCH'
   // verifier / policy
   | 'POLICY_INVALID'

@@ -15,7 +15,7 @@ export { imageName } from './decide/subject.js';
 export type { Evidence, EvidenceBundle } from './decide/evidence.js';
 export { formatDecision, decisionToJSON } from './report.js';
 export { evidenceFromFiles, evidenceBundleFromBytes, sortEvidence, mergeEvidence } from './evidence/files.js';
-export { buildVsa, resourceUri, keyStatementSigner, VSA_PREDICATE_TYPE, DEFAULT_VERIFIER_ID } from './vsa.js';
+export { buildVsa, vsaVerdict, resourceUri, keyStatementSigner, VSA_PREDICATE_TYPE, DEFAULT_VERIFIER_ID } from './vsa.js';
 export type { VsaStatement, VsaOptions, StatementSigner, KeyStatementSignerOptions } from './vsa.js';
 export { writeFileAtomic } from './io.js';
 export { registryEvidence, fetchImageEvidence, attachBundle, legacyTag } from './registry/evidence.js';

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Decision } from './decide/evaluate.js';
+import { summarizeLevels } from '@provenant/core/slsa/levels';
 import type { PolicySet } from './policy/compile.js';
 
 export const VSA_PREDICATE_TYPE = 'https://slsa.dev/verification_summary/v1';
@@ -39,9 +40,24 @@ function policyDescriptor(policies: PolicySet): VsaStatement['predicate']['polic
   return { uri: policies.sources.map((s) => s.uri).join(','), digest: { sha256: createHash('sha256').update(list).digest('hex') } };
 }
 
-/** Records a decision as a SLSA Verification Summary Attestation v1 statement about the subject. */
+/**
+ * What a VSA records for a decision. PASSED only when the subject was allowed and at least one matching
+ * policy passed in enforce mode; its levels are the highest per track that those enforce-mode policies
+ * vouch for. Everything else is FAILED with `verifiedLevels: ["FAILED"]` (as the VSA spec says), and
+ * `why` says which case it is: a denial, an allow by `noMatch: allow` (nothing was verified), or an
+ * allow where only warn-mode policies matched (a warn policy never gates, so it never vouches).
+ */
+export function vsaVerdict(d: Decision): { result: 'PASSED' | 'FAILED'; verifiedLevels: string[]; why: string } {
+  if (!d.allowed) return { result: 'FAILED', verifiedLevels: ['FAILED'], why: d.reason };
+  if (d.policies.length === 0) return { result: 'FAILED', verifiedLevels: ['FAILED'], why: `no policy matched, so nothing was verified (${d.reason})` };
+  const enforced = d.policies.filter((p) => p.mode === 'enforce' && p.passed);
+  if (enforced.length === 0) return { result: 'FAILED', verifiedLevels: ['FAILED'], why: 'only warn-mode policies matched; a warn-mode policy reports but never vouches' };
+  return { result: 'PASSED', verifiedLevels: summarizeLevels(enforced.flatMap((p) => p.verifiedLevels)), why: d.reason };
+}
+
+/** Records a decision as a SLSA Verification Summary Attestation v1 statement about the subject (see vsaVerdict). */
 export function buildVsa(d: Decision, policies: PolicySet, options: VsaOptions = {}): VsaStatement {
-  const levels = d.allowed ? [...new Set(d.policies.filter((p) => p.passed).flatMap((p) => p.verifiedLevels))].sort() : [];
+  const verdict = vsaVerdict(d);
   const name = d.subject.kind === 'image' ? d.subject.ref.split('@')[0]!.replace(/:[^/:]+$/, '') : d.subject.uri;
   return {
     _type: 'https://in-toto.io/Statement/v1',
@@ -53,8 +69,8 @@ export function buildVsa(d: Decision, policies: PolicySet, options: VsaOptions =
       resourceUri: resourceUri(d),
       policy: policyDescriptor(policies),
       inputAttestations: d.inputs.map((i) => ({ ...(i.uri ? { uri: i.uri } : {}), digest: { sha256: i.digest.slice('sha256:'.length) } })),
-      verificationResult: d.allowed ? 'PASSED' : 'FAILED',
-      verifiedLevels: levels,
+      verificationResult: verdict.result,
+      verifiedLevels: verdict.verifiedLevels,
     },
   };
 }

@@ -2,6 +2,7 @@ import { createHash, type KeyObject } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { ProvenantError, type ProvenantErrorCode } from '@provenant/core/errors';
+import { parseClaimableLevel } from '@provenant/core/slsa/levels';
 import { loadPublicKey, loadTrustedRoot, type FulcioExtensions, type TrustMaterial } from '@provenant/core/verify';
 import type { CompiledCel } from './cel.js';
 import { compileGlob, normalizeImageGlob } from './glob.js';
@@ -182,7 +183,13 @@ export class PolicyCompiler {
       requireSignature: spec.requireSignature ?? true,
       authorities,
       attestations,
-      verifiedLevels: spec.verifiedLevels ?? [],
+      verifiedLevels: (spec.verifiedLevels ?? []).map((level, i) => {
+        try {
+          return parseClaimableLevel(level).text;
+        } catch (cause) {
+          throw new ProvenantError('POLICY_INVALID', `${p.locate(['spec', 'verifiedLevels', i])}: spec.verifiedLevels[${i}]: ${(cause as Error).message}`, { cause, details: { level } });
+        }
+      }),
     };
   }
 }

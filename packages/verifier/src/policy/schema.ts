@@ -76,8 +76,8 @@ export const PolicySpecSchema = z
     requireSignature: z.boolean().optional(),
     authorities: z.array(AuthoritySchema).min(1, 'at least one authority is required'),
     attestations: z.array(AttestationRequirementSchema).optional(),
-    /** SLSA levels a VSA claims when this policy passes (e.g. SLSA_BUILD_LEVEL_3). */
-    verifiedLevels: z.array(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'levels look like SLSA_BUILD_LEVEL_3')).optional(),
+    /** SLSA levels a VSA claims when this policy passes in enforce mode (e.g. SLSA_BUILD_LEVEL_3); read by core/slsa's strict parser at compile. */
+    verifiedLevels: z.array(nonEmpty).optional(),
   })
   .strict()
   .refine((s) => (s.images?.length ?? 0) + (s.artifacts?.length ?? 0) > 0, { message: 'a policy must match something: give images or artifacts globs' })

@@ -2,13 +2,14 @@ import { createHash, createPublicKey, verify as cryptoVerify, type KeyObject } f
 import { ProvenantError } from '../../errors.js';
 import { envelopePayload, pae, parseEnvelope, parseStatement, SLSA_VSA_V1, type DsseEnvelope, type VsaV1 } from '../../intoto/index.js';
 import type { PublicKeyInput } from '../../verify/index.js';
+import { highestLevels, parseSlsaResult } from '../levels.js';
 
 export interface VsaExpectations {
   /** `<algorithm>:<value>` digests that must all appear among the subjects. */
   subjectDigests: readonly string[];
   verifierId: string;
   resourceUri: string;
-  /** Levels the VSA must show: `SLSA_<TRACK>_LEVEL_<n>` as a minimum per track, anything else exactly. */
+  /** Levels the VSA must show: `SLSA_<TRACK>_LEVEL_<n>` as a minimum per track, anything else exactly (core/slsa's parseSlsaResult reads both sides). */
   verifiedLevels: readonly string[];
   /** The key id the signature must carry; absent means the key's own id (sha256 of its PEM). */
   publicKeyId?: string | undefined;
@@ -16,18 +17,6 @@ export interface VsaExpectations {
 
 function vsaError(message: string): ProvenantError {
   return new ProvenantError('VSA_INVALID', message);
-}
-
-function slsaLevels(levels: readonly string[]): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const l of levels) {
-    if (!l.startsWith('SLSA_')) continue;
-    const parts = l.split('_');
-    const n = Number(parts.slice(3).join('_'));
-    if (parts.length < 4 || parts[2] !== 'LEVEL' || !Number.isInteger(n)) throw vsaError(`invalid SLSA level ${l}`);
-    out.set(parts[1]!, Math.max(out.get(parts[1]!) ?? 0, n));
-  }
-  return out;
 }
 
 // VSA signers (KMS) often write ECDSA signatures as raw r||s rather than DER; both are accepted, as sigstore's verifier does.
@@ -72,11 +61,15 @@ export function verifyVsa(envelopeJson: unknown, publicKey: PublicKeyInput, e: V
   if (vsa.verifier.id !== e.verifierId) throw vsaError(`verifier is ${vsa.verifier.id}, expected ${e.verifierId}`);
   if (vsa.resourceUri !== e.resourceUri) throw vsaError(`resourceUri is ${vsa.resourceUri}, expected ${e.resourceUri}`);
   if (vsa.verificationResult !== 'PASSED') throw vsaError(`verification result is ${vsa.verificationResult}`);
-  const got = slsaLevels(vsa.verifiedLevels);
-  for (const [track, min] of slsaLevels(e.verifiedLevels)) {
-    const have = got.get(track);
-    if (have === undefined || have < min) throw vsaError(`SLSA ${track} level ${have ?? 'absent'} is below ${min}`);
+  // Both sides through the one strict parser: a level the VSA or the caller misspells is SLSA_LEVEL_INVALID.
+  const want = e.verifiedLevels.map(parseSlsaResult);
+  const have = vsa.verifiedLevels.map(parseSlsaResult);
+  if (have.some((h) => h.kind === 'failed')) throw vsaError('verification result is PASSED but verifiedLevels says FAILED');
+  const got = highestLevels(have);
+  for (const [track, min] of highestLevels(want)) {
+    const level = got.get(track);
+    if (level === undefined || level < min) throw vsaError(`SLSA ${track} level ${level ?? 'absent'} is below ${min}`);
   }
-  for (const l of e.verifiedLevels) if (!l.startsWith('SLSA_') && !vsa.verifiedLevels.includes(l)) throw vsaError(`verified level ${l} is missing`);
+  for (const w of want) if (w.kind !== 'level' && !have.some((h) => h.text === w.text)) throw vsaError(`verified level ${w.text} is missing`);
   return vsa;
 }
