@@ -5,6 +5,7 @@ export const commands: readonly CommandEntry[] = [
   { name: 'admission', describe: 'Kubernetes validating admission webhook (admission serve)', load: () => import('./admission.js') },
   { name: 'attest', describe: 'sign an in-toto attestation about a file (DSSE in a Sigstore bundle)', load: () => import('./attest.js') },
   { name: 'attest-image', describe: 'attach an in-toto attestation to an image digest (cosign .att and/or bundle referrer)', load: () => import('./attest-image.js') },
+  { name: 'dev', describe: 'start Fulcio, Rekor and a TSA on loopback to try keyless signing offline (dev sigstore)', load: () => import('./dev.js') },
   { name: 'keygen', describe: 'write a cosign-compatible key pair (cosign.key encrypted, cosign.pub)', load: () => import('./keygen.js') },
   { name: 'pipeline', describe: 'SBOM + provenance + signatures + verification, written as an evidence bundle', load: () => import('./pipeline.js') },
   { name: 'promote', describe: 'copy an image and its attestations by digest, only if the policy allows', load: () => import('./promote.js') },
