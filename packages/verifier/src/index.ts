@@ -1,4 +1,4 @@
-// @provenant/verifier public API: policy parse -> compile -> match -> decide, reports, VSAs, promotion, admission.
+// @provenant/verifier public API: policy parse -> compile -> match -> decide, reports, VSAs, promotion (the admission webhook is @provenant/verifier/admission).
 export { loadPolicy, loadPolicyText } from './policy/load.js';
 export type { LoadPolicyOptions } from './policy/load.js';
 export { parsePolicyText } from './policy/parse.js';
@@ -23,5 +23,3 @@ export { classify, COSIGN_SIGN_PREDICATE } from './decide/evidence.js';
 export type { RegistryEvidence, RegistryEvidenceOptions } from './registry/evidence.js';
 export { promote } from './promote.js';
 export type { PromoteOptions, PromotionResult } from './promote.js';
-export { createAdmissionReviewer, serveAdmission, imagesOf } from './admission.js';
-export type { AdmissionResponse, AdmissionOptions, AdmissionServer, AdmissionServerOptions, AdmissionReviewer } from './admission.js';

@@ -2,7 +2,7 @@ import type { CommandEntry } from './types.js';
 
 // Command modules load lazily: only the one being run is imported. Keep entries sorted by name.
 export const commands: readonly CommandEntry[] = [
-  { name: 'admission', describe: 'Kubernetes validating admission webhook (admission serve)', load: () => import('./admission.js') },
+  { name: 'admission', describe: 'Kubernetes admission webhook: pins tags to verified digests and decides (admission serve)', load: () => import('./admission.js') },
   { name: 'attest', describe: 'sign an in-toto attestation about a file (DSSE in a Sigstore bundle)', load: () => import('./attest.js') },
   { name: 'attest-image', describe: 'attach an in-toto attestation to an image digest (cosign .att and/or bundle referrer)', load: () => import('./attest-image.js') },
   { name: 'dev', describe: 'start Fulcio, Rekor and a TSA on loopback to try keyless signing offline (dev sigstore)', load: () => import('./dev.js') },
