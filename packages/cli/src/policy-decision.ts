@@ -2,7 +2,7 @@
 // gather inputs and format results; deciding is @provenant/verifier's job.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import type { ArgSpec } from './commands/types.js';
 import type { Decision, Evidence, PolicySet, RegistryEvidence, Subject } from '@provenant/verifier';
 import { optionalTrustedRootPath } from './trust/cache.js';
@@ -18,6 +18,7 @@ export interface PolicyArgs {
   attachVsa?: boolean | undefined;
   noMatch?: 'deny' | 'allow' | undefined;
   insecureRegistry?: boolean | undefined;
+  subjectRoot?: string | undefined;
 }
 
 /** The flags of the policy flow (verify adds them beside its bundle flags). */
@@ -29,6 +30,7 @@ export const policyOptions: ArgSpec['options'] = {
   'attach-vsa': { type: 'boolean', describe: 'attach the signed VSA to the image in its registry as an OCI referrer' },
   'no-match': { type: 'string', choices: ['deny', 'allow'], describe: 'when no policy matches (default: the policy file, else deny)' },
   'insecure-registry': { type: 'boolean', describe: 'talk plain HTTP to the registry (loopback tests)' },
+  'subject-root': { type: 'string', describe: 'directory artifact paths are named relative to for policy matching (default: the current directory)' },
 };
 
 const DIGEST_ARG = /^sha256:[0-9a-f]{64}$/;
@@ -47,13 +49,32 @@ async function isFile(path: string): Promise<boolean> {
   }
 }
 
-/** A file or `sha256:<hex>` is an artifact; anything else is an image reference. */
-export async function subjectFromTarget(target: string): Promise<Subject | { kind: 'image-ref'; ref: string }> {
-  if (await isFile(target)) return { kind: 'artifact', uri: target, digest: await fileDigest(target) };
+/**
+ * A file or `sha256:<hex>` is an artifact; anything else is an image reference. A file is named by its
+ * real path (symbolic links resolved) relative to the real subject root (verifier artifactName), so
+ * every spelling of one file, `./release/x`, its absolute path or a link to it, matches the same globs.
+ */
+export async function subjectFromTarget(target: string, subjectRoot?: string): Promise<Subject | { kind: 'image-ref'; ref: string }> {
+  if (await isFile(target)) {
+    const { artifactName } = await import('@provenant/verifier');
+    return { kind: 'artifact', uri: artifactName(await realpath(target), await realSubjectRoot(subjectRoot)), digest: await fileDigest(target) };
+  }
   if (DIGEST_ARG.test(target)) return { kind: 'artifact', uri: target, digest: target };
   const at = /@(sha256:[0-9a-f]{64})$/.exec(target);
   if (at) return { kind: 'image', ref: target, digest: at[1]! };
   return { kind: 'image-ref', ref: target };
+}
+
+/** The subject root as a real path: `--subject-root`, else the current directory. */
+async function realSubjectRoot(given: string | undefined): Promise<string> {
+  const root = given ?? process.cwd();
+  try {
+    if (!(await stat(root)).isDirectory()) throw new Error('not a directory');
+    return await realpath(root);
+  } catch (cause) {
+    const { ProvenantError } = await import('@provenant/core/errors');
+    throw new ProvenantError('USAGE', `--subject-root ${root} is not a readable directory`, { cause });
+  }
 }
 
 export interface PreparedDecision {
@@ -71,7 +92,8 @@ export async function decideTarget(target: string, args: PolicyArgs): Promise<Pr
   const verifier = await import('@provenant/verifier');
   if (!args.policy?.length) throw new ProvenantError('USAGE', '--policy FILE is required');
   const files = [...(args.evidence ?? []), ...(args.bundle ? [args.bundle] : [])];
-  const resolved = await subjectFromTarget(target);
+  const subjectRoot = await realSubjectRoot(args.subjectRoot);
+  const resolved = await subjectFromTarget(target, subjectRoot);
   // Registry round trips overlap loading the policy (YAML, zod, CEL): start them first. A policy that
   // does not load is still the error reported: it is awaited first, and the fetch's failure is then moot.
   const fromRegistry =
@@ -91,7 +113,7 @@ export async function decideTarget(target: string, args: PolicyArgs): Promise<Pr
     subject = registry.subject;
     evidence = verifier.mergeEvidence(registry.evidence, fromFiles);
   } else subject = resolved as Subject;
-  const decision = verifier.evaluate(subject, evidence, policies, { trust });
+  const decision = verifier.evaluate(subject, evidence, policies, { trust, subjectRoot });
   return { subject, evidence, policies, decision, registry };
 }
 

@@ -127,6 +127,7 @@ export type ProvenantErrorCode =
   | 'POLICY_DENIED'
   | 'POLICY_CONDITION_FAILED'
   | 'POLICY_NO_MATCH'
+  | 'SUBJECT_INVALID'
   | 'PROMOTION_FAILED'
   | 'ADMISSION_ERROR';
 

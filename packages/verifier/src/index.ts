@@ -11,7 +11,7 @@ export { evaluate, matchPolicies } from './decide/evaluate.js';
 export type { Decision, PolicyResult, AuthorityResult, Check, CheckCode, EvaluateOptions } from './decide/evaluate.js';
 export { VerificationCache } from './decide/verify.js';
 export type { Subject } from './decide/subject.js';
-export { imageName } from './decide/subject.js';
+export { artifactName, canonicalSubject, imageName } from './decide/subject.js';
 export type { Evidence, EvidenceBundle } from './decide/evidence.js';
 export { formatDecision, decisionToJSON } from './report.js';
 export { evidenceFromFiles, evidenceBundleFromBytes, sortEvidence, mergeEvidence } from './evidence/files.js';

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Decision } from './decide/evaluate.js';
 import { summarizeLevels } from '@provenant/core/slsa/levels';
 import type { PolicySet } from './policy/compile.js';
+import { imageName } from './decide/subject.js';
 
 export const VSA_PREDICATE_TYPE = 'https://slsa.dev/verification_summary/v1';
 export const DEFAULT_VERIFIER_ID = 'https://provenant.dev/verifier/v1';
@@ -28,7 +29,7 @@ export interface VsaOptions {
 
 /** The resource a VSA is about: `oci://registry/repo@sha256:…` for images, the URI (or path) for artifacts. */
 export function resourceUri(d: Decision): string {
-  if (d.subject.kind === 'image') return `oci://${d.subject.ref.split('@')[0]!.replace(/:[^/:]+$/, '')}@${d.subject.digest}`;
+  if (d.subject.kind === 'image') return `oci://${imageName(d.subject.ref)}@${d.subject.digest}`;
   return d.subject.uri;
 }
 
@@ -58,7 +59,7 @@ export function vsaVerdict(d: Decision): { result: 'PASSED' | 'FAILED'; verified
 /** Records a decision as a SLSA Verification Summary Attestation v1 statement about the subject (see vsaVerdict). */
 export function buildVsa(d: Decision, policies: PolicySet, options: VsaOptions = {}): VsaStatement {
   const verdict = vsaVerdict(d);
-  const name = d.subject.kind === 'image' ? d.subject.ref.split('@')[0]!.replace(/:[^/:]+$/, '') : d.subject.uri;
+  const name = d.subject.kind === 'image' ? imageName(d.subject.ref) : d.subject.uri;
   return {
     _type: 'https://in-toto.io/Statement/v1',
     subject: [{ name, digest: { sha256: d.subject.digest.slice('sha256:'.length) } }],

@@ -67,9 +67,19 @@ export function looksLikeRegistry(first: string): boolean {
   return first.includes('.') || first.includes(':') || first === 'localhost' || first.startsWith('[') || first !== first.toLowerCase();
 }
 
-/** Maps registry aliases to their canonical name (`index.docker.io` -> `docker.io`); lowercases DNS names. */
+/**
+ * The one canonical spelling of a registry: DNS names lowercased, the default port 443 dropped
+ * (`ghcr.io:443` is `ghcr.io`: https's port, so the same registry), and Docker Hub's aliases, with or
+ * without :443, as `docker.io`. Policy globs and subjects are both read through this, so no spelling of
+ * a registry escapes a glob written with another. A dotless host keeps its port (`myhost:443`), since
+ * without it the name would read as a Docker Hub repository.
+ */
 export function normalizeRegistry(registry: string): string {
-  const lower = registry.toLowerCase();
+  let lower = registry.toLowerCase();
+  if (lower.endsWith(':443')) {
+    const host = lower.slice(0, -':443'.length);
+    if (host.includes('.') || host === 'localhost' || host.startsWith('[')) lower = host;
+  }
   if (DOCKER_HUB_ALIASES.has(lower)) return DOCKER_HUB;
   // A dotless host is a registry only because of its uppercase letters (docker's rule): keep them, so it stays one.
   return looksLikeRegistry(lower) ? lower : registry;

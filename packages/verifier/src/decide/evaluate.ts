@@ -2,7 +2,7 @@ import type { ProvenantErrorCode } from '@provenant/core/errors';
 import type { TrustMaterial } from '@provenant/core/verify';
 import type { CompiledAttestation, CompiledAuthority, CompiledPolicy, PolicySet, TrustRef } from '../policy/compile.js';
 import { COSIGN_SIGN_PREDICATE, type Evidence, type EvidenceBundle } from './evidence.js';
-import { checkSubject, subjectName, type Subject } from './subject.js';
+import { canonicalSubject, checkSubject, subjectName, type Subject } from './subject.js';
 import { checkBundle, STAGE, type BundleOutcome, type VerificationCache } from './verify.js';
 
 /** A ProvenantError code; POLICY_CONDITION_FAILED is appended to core's union (listed here until core's dist is rebuilt). */
@@ -57,6 +57,8 @@ export interface EvaluateOptions {
   now?: Date | undefined;
   /** Reuse verified results across decisions. */
   cache?: VerificationCache | undefined;
+  /** The directory artifact paths are named relative to (decide/subject.ts artifactName); default: the current directory. */
+  subjectRoot?: string | undefined;
 }
 
 const trustIds = new WeakMap<TrustMaterial, string>();
@@ -70,8 +72,8 @@ function toTrustRef(trust: TrustMaterial | TrustRef | undefined): TrustRef | und
 }
 
 /** Match: the policies whose globs name this subject. */
-export function matchPolicies(policies: PolicySet, subject: Subject): CompiledPolicy[] {
-  const name = subjectName(subject);
+export function matchPolicies(policies: PolicySet, subject: Subject, subjectRoot?: string): CompiledPolicy[] {
+  const name = subjectName(canonicalSubject(subject, subjectRoot));
   return policies.policies.filter((p) => (subject.kind === 'image' ? p.images : p.artifacts).some((re) => re.test(name)));
 }
 
@@ -185,15 +187,17 @@ function decidePolicy(policy: CompiledPolicy, ctx: Context, used: EvidenceBundle
 }
 
 /**
- * Decides whether `subject` may pass: every matching policy must pass (warn-mode failures only warn);
+ * Decides whether `subject` (named canonically first: artifactName) may pass: every matching policy must pass (warn-mode failures only warn);
  * within a policy any authority may satisfy it; no matching policy means the policy set's `noMatch`.
  * Evidence is verified here (core/verify), bound to the subject digest, then matched to authorities.
  */
-export function evaluate(subject: Subject, evidence: Evidence, policies: PolicySet, options: EvaluateOptions = {}): Decision {
-  checkSubject(subject);
+export function evaluate(given: Subject, evidence: Evidence, policies: PolicySet, options: EvaluateOptions = {}): Decision {
+  checkSubject(given);
+  // One spelling per subject before anything is matched: `./release/x` and its absolute path are `release/x`.
+  const subject = canonicalSubject(given, options.subjectRoot);
   const ctx: Context = { subject, evidence, trust: toTrustRef(options.trust), cache: options.cache };
   const timeVerified = (options.now ?? new Date()).toISOString();
-  const matched = matchPolicies(policies, subject);
+  const matched = matchPolicies(policies, subject, options.subjectRoot);
   if (matched.length === 0) {
     const allowed = policies.noMatch === 'allow';
     const reason = `no policy matches ${subjectName(subject)}; noMatch is ${policies.noMatch}`;

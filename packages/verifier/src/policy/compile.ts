@@ -5,7 +5,7 @@ import { ProvenantError, type ProvenantErrorCode } from '@provenant/core/errors'
 import { parseClaimableLevel } from '@provenant/core/slsa/levels';
 import { loadPublicKey, loadTrustedRoot, type FulcioExtensions, type TrustMaterial } from '@provenant/core/verify';
 import type { CompiledCel } from './cel.js';
-import { compileGlob, normalizeImageGlob } from './glob.js';
+import { compileGlob, impossibleArtifactGlob, impossibleImageGlob, normalizeImageGlob } from './glob.js';
 import type { ParsedPolicy, ParsedPolicyFile } from './parse.js';
 import type { AuthorityDocument } from './schema.js';
 
@@ -176,10 +176,15 @@ export class PolicyCompiler {
       mode: spec.mode ?? 'enforce',
       images: (spec.images ?? []).map((glob, i) => {
         const normal = normalizeImageGlob(glob);
-        if ('error' in normal) throw new ProvenantError('POLICY_INVALID', `${p.locate(['spec', 'images', i])}: spec.images[${i}]: ${normal.error}`);
-        return compileGlob(normal.glob);
+        const error = 'error' in normal ? normal.error : impossibleImageGlob(normal.glob);
+        if (error !== undefined) throw new ProvenantError('POLICY_INVALID', `${p.locate(['spec', 'images', i])}: spec.images[${i}]: ${error}`, { details: { glob } });
+        return compileGlob((normal as { glob: string }).glob);
       }),
-      artifacts: (spec.artifacts ?? []).map(compileGlob),
+      artifacts: (spec.artifacts ?? []).map((glob, i) => {
+        const error = impossibleArtifactGlob(glob);
+        if (error !== undefined) throw new ProvenantError('POLICY_INVALID', `${p.locate(['spec', 'artifacts', i])}: spec.artifacts[${i}]: ${error}`, { details: { glob } });
+        return compileGlob(glob);
+      }),
       requireSignature: spec.requireSignature ?? true,
       authorities,
       attestations,

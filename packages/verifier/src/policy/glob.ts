@@ -1,8 +1,10 @@
 import { DOCKER_HUB, looksLikeRegistry, normalizeRegistry } from '@provenant/core/oci';
 
 /**
- * Compiles a glob to an anchored RegExp: `*` and `?` stay within one path segment, `**` crosses `/`.
- * Everything else is literal, so a glob can never smuggle in regex syntax.
+ * Compiles a glob to an anchored RegExp: `*` and `?` stay within one path segment, `**` crosses `/`,
+ * and a whole-segment `**` followed by `/` also matches no directory at all (so a glob for every .tgz
+ * in any directory matches `app.tgz` too, as gitignore and minimatch read it). Everything else is
+ * literal, so a glob can never smuggle in regex syntax.
  */
 export function compileGlob(glob: string): RegExp {
   let re = '';
@@ -10,8 +12,9 @@ export function compileGlob(glob: string): RegExp {
     const c = glob[i]!;
     if (c === '*') {
       if (glob[i + 1] === '*') {
-        re += '.*';
-        i++;
+        const wholeSegment = (i === 0 || glob[i - 1] === '/') && glob[i + 2] === '/';
+        re += wholeSegment ? '(?:.*/)?' : '.*';
+        i += wholeSegment ? 2 : 1;
       } else re += '[^/]*';
     } else if (c === '?') re += '[^/]';
     else re += c.replace(/[\\^$.|+()[\]{}]/g, '\\$&');
@@ -20,6 +23,50 @@ export function compileGlob(glob: string): RegExp {
 }
 
 const WILDCARD = /[*?]/;
+// Docker's repository path component, the form every name a glob is matched against has.
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const REPOSITORY_CHAR = /[a-z0-9._\-/*?]/;
+
+/**
+ * Why a normalized image glob can never match a normalized image name, or undefined. Names are
+ * `registry/repository` with a lowercase repository of docker's path components, so a glob whose
+ * repository part has an upper-case letter (`ghcr.io/MyOrg/**`), a character no repository has, or a
+ * literal part that is not a path component (an empty one, `-app`) never matches: it would leave its
+ * images to the other policies and to `noMatch` without a word.
+ */
+export function impossibleImageGlob(glob: string): string | undefined {
+  const slash = glob.indexOf('/');
+  if (slash < 0 || glob.slice(0, slash).includes('**')) return undefined;
+  const repository = glob.slice(slash + 1);
+  for (const c of repository) {
+    if (REPOSITORY_CHAR.test(c)) continue;
+    if (c !== c.toLowerCase()) return `${glob} can never match: repository names are lower case (write ${glob.slice(0, slash + 1)}${repository.toLowerCase()})`;
+    return `${glob} can never match: ${JSON.stringify(c)} cannot appear in a repository name`;
+  }
+  for (const part of repository.split('/')) {
+    if (!WILDCARD.test(part) && !PATH_COMPONENT.test(part)) return `${glob} can never match: ${JSON.stringify(part)} is not a repository path component ([a-z0-9]+ separated by '.', '_', '__' or '-')`;
+  }
+  return undefined;
+}
+
+/** A URI scheme of two or more letters (one letter is a Windows drive). */
+const URI_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]+:/;
+
+/**
+ * Why an artifact glob can never match a canonical artifact name (decide/subject.ts), or undefined:
+ * names of files have no `.` or `..` parts, no empty parts and no trailing `/`, so `./dist/**`,
+ * `dist/../x` or `dist//*.tgz` would silently match nothing. URI globs (`https://...`) are not checked.
+ */
+export function impossibleArtifactGlob(glob: string): string | undefined {
+  if (URI_SCHEME.test(glob)) return undefined;
+  const parts = glob.split('/');
+  for (const [i, part] of parts.entries()) {
+    if (part === '' && i === 0 && parts.length > 1) continue; // absolute: files outside the subject root
+    if (part === '') return `${glob} can never match: artifact names have no empty path parts (no //, no trailing /)`;
+    if (part === '.' || part === '..') return `${glob} can never match: artifact names are canonical paths, with no "${part}" parts (write it relative to the subject root, without ./ or ../)`;
+  }
+  return undefined;
+}
 const ALL_STARS = /^\*\*+$/;
 
 /**
