@@ -1,5 +1,6 @@
 // Shared by the test/security suite: every refusal is asserted by its code, never by message text.
 import { expect } from 'vitest';
+import { ProvenantError } from '@provenant/core/errors';
 
 export interface CodedError extends Error {
   readonly code: string;
@@ -29,4 +30,19 @@ export async function expectCodeAsync(p: Promise<unknown>, code: string): Promis
   expect(thrown, `expected ${code}, nothing was thrown`).toBeDefined();
   expect((thrown as CodedError).code, (thrown as Error).message).toBe(code);
   return thrown as CodedError;
+}
+
+// Mutable parsed JSON: security tests reach into arbitrary fields of bundles to change one at a time.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
+
+/** 'VALID', or the code of the ProvenantError thrown; anything else thrown fails the test. */
+export function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+    return 'VALID';
+  } catch (err) {
+    if (err instanceof ProvenantError) return err.code;
+    throw err;
+  }
 }

@@ -39,6 +39,8 @@ export async function miniSigstore() {
   const ctlog = await initializeCTLog(ctlogKeys);
   const ca = await initializeCA(ecKeyPair(), ctlog);
   const tlog = await initializeTLog('https://rekor.example.test', ecKeyPair());
+  // A second, independent log: distinct evidence for thresholds above 1.
+  const tlog2 = await initializeTLog('https://rekor2.example.test', ecKeyPair());
   const tsaKeys = ecKeyPair();
   const tsa = await initializeTSA(tsaKeys);
   const start = '2000-01-01T00:00:00Z';
@@ -51,6 +53,12 @@ export async function miniSigstore() {
         hashAlgorithm: 'SHA2_256',
         publicKey: { rawBytes: b64(tlog.publicKey), keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor: { start } },
         logId: { keyId: createHash('sha256').update(tlog.publicKey).digest('base64') },
+      },
+      {
+        baseUrl: 'https://rekor2.example.test',
+        hashAlgorithm: 'SHA2_256',
+        publicKey: { rawBytes: b64(tlog2.publicKey), keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor: { start } },
+        logId: { keyId: createHash('sha256').update(tlog2.publicKey).digest('base64') },
       },
     ],
     certificateAuthorities: [
@@ -94,8 +102,8 @@ export async function miniSigstore() {
   }
 
   /** Logs a Rekor body and returns the bundle's TransparencyLogEntry for it (SET + inclusion proof + checkpoint). */
-  async function log(body: Json, kind: string): Promise<Json> {
-    const resp = (await tlog.log(body)) as Record<string, { body: string; integratedTime: number; logID: string; logIndex: number; verification: { signedEntryTimestamp: string; inclusionProof: { logIndex: number; treeSize: number; rootHash: string; hashes: string[]; checkpoint: string } } }>;
+  async function log(body: Json, kind: string, opts: { secondLog?: boolean } = {}): Promise<Json> {
+    const resp = (await (opts.secondLog ? tlog2 : tlog).log(body)) as Record<string, { body: string; integratedTime: number; logID: string; logIndex: number; verification: { signedEntryTimestamp: string; inclusionProof: { logIndex: number; treeSize: number; rootHash: string; hashes: string[]; checkpoint: string } } }>;
     const e = Object.values(resp)[0]!;
     const p = e.verification.inclusionProof;
     return {
@@ -137,11 +145,11 @@ export async function miniSigstore() {
     };
   }
 
-  async function timestamp(signature: Buffer): Promise<string> {
+  async function timestamp(signature: Buffer, nonce = 42): Promise<string> {
     const token = await tsa.timestamp({
       artifactHash: createHash('sha256').update(signature).digest(),
       hashAlgorithmOID: '2.16.840.1.101.3.4.2.1',
-      nonce: 42,
+      nonce,
       policyOID: '1.2.3.4.5',
     });
     return b64(token);

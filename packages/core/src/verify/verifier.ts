@@ -166,6 +166,9 @@ function selectSigningKey(entity: SignedEntity, policy: VerificationPolicy, trus
   return { key: trusted.key, leaf: undefined, window: trusted.validFor };
 }
 
+/** At most this many RFC 3161 tokens are read from one bundle (as sigstore-go): each costs signature checks. */
+const MAX_RFC3161_TIMESTAMPS = 32;
+
 type Thresholds = Required<Omit<VerifyOptions, 'memoizeCertificateChecks'>>;
 
 /** Stage 1: signing times from transparency-log inclusion (SET, or proof + signed checkpoint) and RFC 3161 tokens. */
@@ -176,12 +179,16 @@ function verifyTimestamps(entity: SignedEntity, trust: TrustMaterial, t: Thresho
   }
   const timestamps: VerifiedTimestamp[] = [];
   for (const v of entries) if (v.integratedTime) timestamps.push({ source: 'tlog', time: v.integratedTime });
+  if (entity.rfc3161Timestamps.length > MAX_RFC3161_TIMESTAMPS) {
+    throw new ProvenantError('TIMESTAMP_INVALID', `bundle has ${entity.rfc3161Timestamps.length} RFC 3161 timestamps, at most ${MAX_RFC3161_TIMESTAMPS} are read`);
+  }
+  // A token counts once however it is wrapped (TimeStampResp or bare token): it is identified by what the TSA signed.
   const seenTokens = new Set<string>();
   for (const der of entity.rfc3161Timestamps) {
-    const id = der.toString('base64');
-    if (seenTokens.has(id)) throw new ProvenantError('TIMESTAMP_INVALID', 'the same RFC 3161 timestamp appears twice');
-    seenTokens.add(id);
-    timestamps.push({ source: 'tsa', time: verifyTimestamp(der, entity.content.signature, trust.timestampAuthorities) });
+    const verified = verifyTimestamp(der, entity.content.signature, trust.timestampAuthorities);
+    if (seenTokens.has(verified.id)) throw new ProvenantError('TIMESTAMP_INVALID', 'the same RFC 3161 timestamp appears twice');
+    seenTokens.add(verified.id);
+    timestamps.push({ source: 'tsa', time: verified.time });
   }
   if (timestamps.length < t.timestampThreshold) {
     throw new ProvenantError('TIMESTAMP_THRESHOLD_NOT_MET', `${timestamps.length} verified signing times, ${t.timestampThreshold} required`);

@@ -31,7 +31,7 @@ describe('RFC 3161 timestamps', () => {
     const { token, signature } = read('rekor2-happy-path');
     const t = parseTimestamp(token);
     expect(t.imprintAlgorithm).toBe('sha256');
-    expect(verifyTimestamp(token, signature, trust.timestampAuthorities).getTime()).toBe(t.genTime.getTime());
+    expect(verifyTimestamp(token, signature, trust.timestampAuthorities).time.getTime()).toBe(t.genTime.getTime());
   });
 
   it('accepts a token without embedded certificates, matched by issuer and serial', () => {

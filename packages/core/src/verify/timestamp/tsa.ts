@@ -50,12 +50,19 @@ function signedContentValid(token: TimestampToken): boolean {
   return bytesEqual(mdR.content(mdR.expect(mdR.root(), TAG.OCTET_STRING, 'messageDigest')), digest);
 }
 
+/** A verified RFC 3161 timestamp: its time, and what its TSA signed (the TSTInfo), which identifies it. */
+export interface VerifiedRfc3161 {
+  readonly time: Date;
+  /** sha256 of the signed TSTInfo: the same for a TimeStampResp and the bare token it carries. */
+  readonly id: string;
+}
+
 /**
  * Verifies an RFC 3161 timestamp over `signature` (the bundle signature bytes) against the trusted
  * TSAs and returns its time. The TSA is chosen by the token's signer id; certificates the token itself
  * carries are never trusted.
  */
-export function verifyTimestamp(der: Buffer, signature: Buffer, tsas: readonly CertAuthority[]): Date {
+export function verifyTimestamp(der: Buffer, signature: Buffer, tsas: readonly CertAuthority[]): VerifiedRfc3161 {
   const token = parseTimestamp(der);
   if (token.eContentType !== OID_TSTINFO) invalid('content is not a TSTInfo');
   if (!token.imprintAlgorithm) invalid('unsupported message imprint hash algorithm');
@@ -74,5 +81,5 @@ export function verifyTimestamp(der: Buffer, signature: Buffer, tsas: readonly C
   if (!hash) invalid('unsupported signature algorithm');
   const data = token.signedAttrs ?? token.eContent;
   if (!chained.some((ca) => verifySignature(data, ca.chain[0]!.publicKey, token.signature, hash))) invalid('TSA signature does not verify');
-  return at;
+  return { time: at, id: createHash('sha256').update(token.eContent).digest('hex') };
 }
