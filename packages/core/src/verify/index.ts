@@ -10,7 +10,8 @@
 // Every failure is a ProvenantError with its own code (BUNDLE_SIGNATURE_INVALID, CERTIFICATE_CHAIN_INVALID,
 // TLOG_SET_INVALID, IDENTITY_MISMATCH, ...). Nothing is fetched; the wall clock is never used.
 export { loadTrustedRoot, loadPublicKey, trustMaterialFromKeys } from './trust/material.js';
-export type { TrustMaterial, LoadTrustedRootOptions, PublicKeyInput, CertAuthority, LogAuthority, TimeRange } from './trust/material.js';
+export type { TrustMaterial, LoadTrustedRootOptions, PublicKeyInput, WindowedKeyInput, CertAuthority, LogAuthority, TimeRange } from './trust/material.js';
+export { keyValidAt, parseValidFor } from './trust/window.js';
 export { toSignedEntity } from './bundle/entity.js';
 export type { SignedEntity, SignedContent, TlogEntry } from './bundle/entity.js';
 export { verifyBundle } from './verifier.js';

@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { ProvenantError } from '../errors.js';
 import type { CertificateIdentity, FulcioExtensions } from './key/identity.js';
+import type { TimeRange } from './trust/window.js';
 
 /** Who must have signed a keyless (certificate) bundle. */
 export interface IdentityPolicy {
@@ -21,7 +22,12 @@ export interface IdentityPolicy {
  */
 export type VerificationPolicy =
   | ({ kind: 'identity' } & IdentityPolicy)
-  | { kind: 'key'; publicKey: string | Buffer | KeyObject }
+  | {
+      kind: 'key';
+      publicKey: string | Buffer | KeyObject;
+      /** The window the key may sign in, when trust material states one (npm registry keys): enforced at every verified signing time. */
+      validFor?: TimeRange | undefined;
+    }
   | { kind: 'any' };
 
 function compileAnchored(pattern: string): RegExp {

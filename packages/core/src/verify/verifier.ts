@@ -12,7 +12,8 @@ import { Certificate, OID } from './key/x509.js';
 import { checkIdentityPolicyShape, matchIdentity, type VerificationPolicy } from './policy.js';
 import { verifyTimestamp } from './timestamp/tsa.js';
 import { verifyTlogBodies, verifyTlogInclusion, type VerifiedTlogEntry } from './tlog/index.js';
-import { inRange, loadPublicKey, type TrustMaterial } from './trust/material.js';
+import { checkedWindow, loadPublicKey, type TrustMaterial } from './trust/material.js';
+import { keyValidAt, UNBOUNDED } from './trust/window.js';
 
 /** The artifact a bundle is checked against: its bytes, or its digest as `sha256:<hex>`; null for DSSE bundles checked on their own. */
 export type ArtifactInput = { data: Buffer | Uint8Array } | { digest: string } | null;
@@ -152,15 +153,14 @@ interface SigningKey {
 }
 
 function selectSigningKey(entity: SignedEntity, policy: VerificationPolicy, trust: TrustMaterial): SigningKey {
-  const unbounded = { start: -Infinity, end: Infinity };
   if (entity.key.kind === 'certificate') {
     if (policy.kind === 'key') throw new ProvenantError('PUBLIC_KEY_MISMATCH', 'bundle is signed with a certificate, but a public key was given to verify with');
     const leaf = new Certificate(entity.key.der);
     checkLeafUsage(leaf);
-    return { key: leaf.publicKey, leaf, window: unbounded };
+    return { key: leaf.publicKey, leaf, window: UNBOUNDED };
   }
   if (policy.kind === 'identity') throw new ProvenantError('IDENTITY_MISMATCH', 'bundle is signed with a key, not a certificate identity; verify it with the key');
-  if (policy.kind === 'key') return { key: loadPublicKey(policy.publicKey), leaf: undefined, window: unbounded };
+  if (policy.kind === 'key') return { key: loadPublicKey(policy.publicKey), leaf: undefined, window: checkedWindow(policy.validFor, 'verification key') };
   const trusted = entity.key.hint === undefined ? undefined : trust.publicKeys.get(entity.key.hint);
   if (!trusted) throw new ProvenantError('PUBLIC_KEY_MISMATCH', `no trusted key for the bundle's key hint ${entity.key.hint ?? '(none)'}`);
   return { key: trusted.key, leaf: undefined, window: trusted.validFor };
@@ -196,20 +196,27 @@ function verifyTimestamps(entity: SignedEntity, trust: TrustMaterial, t: Thresho
   const tsaCount = timestamps.filter((x) => x.source === 'tsa').length;
   if (tsaCount < t.tsaThreshold) throw new ProvenantError('TIMESTAMP_THRESHOLD_NOT_MET', `${tsaCount} verified RFC 3161 timestamps, ${t.tsaThreshold} required`);
   // Entries without a SET-backed time (Rekor v2) were checked with a log key that must be valid at the signing times.
+  const timesMs = timestamps.map((x) => x.time.getTime());
   for (const v of entries) {
-    if (!v.integratedTime && !timestamps.every((x) => inRange(v.log.validFor, x.time.getTime()))) {
-      throw new ProvenantError('TLOG_KEY_UNKNOWN', `log key ${v.log.baseUrl} was not valid at the signing time`);
+    if (!v.integratedTime && !keyValidAt(v.log.validFor, timesMs)) {
+      throw new ProvenantError('TLOG_KEY_UNKNOWN', `log key ${v.log.baseUrl} was not valid at the signing time${timesMs.length ? '' : ' (no verified signing time to check it at)'}`);
     }
   }
   return { entries, timestamps };
+}
+
+function windowText(w: { start: number; end: number }): string {
+  const at = (t: number): string => (Number.isFinite(t) ? new Date(t).toISOString() : 'unbounded');
+  return `${at(w.start)} to ${at(w.end)}`;
 }
 
 /** Stage 2: the signing key at every signing time: chain to a trusted CA plus SCTs, or a trusted key's window. */
 function verifySigningKey(sk: SigningKey, entity: SignedEntity, times: readonly Date[], trust: TrustMaterial, t: Thresholds, memo: boolean): VerifiedSigner {
   const leaf = sk.leaf;
   if (!leaf) {
-    for (const time of times) {
-      if (!inRange(sk.window, time.getTime())) throw new ProvenantError('PUBLIC_KEY_MISMATCH', `trusted key was not valid at the signing time ${time.toISOString()}`);
+    if (!keyValidAt(sk.window, times.map((t) => t.getTime()))) {
+      const at = times.length ? `the signing time ${times.map((t) => t.toISOString()).join(', ')}` : 'a verified signing time (the bundle has none)';
+      throw new ProvenantError('PUBLIC_KEY_MISMATCH', `trusted key (valid ${windowText(sk.window)}) is not shown valid at ${at}`);
     }
     return { kind: 'publicKey', hint: entity.key.kind === 'publicKey' ? entity.key.hint : undefined };
   }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ProvenantError } from '../../errors.js';
-import { verifyBundle, type TrustMaterial, type VerifyOptions } from '../../verify/index.js';
+import { parseValidFor, verifyBundle, type TimeRange, type TrustMaterial, type VerifyOptions } from '../../verify/index.js';
 import { BuilderId } from './builder-id.js';
 import { TRUSTED_BUILDERS, verifyBuilderIdentity, verifyCertificateSource, verifyCommonExpectations } from './checks.js';
 import { slsaError } from './errors.js';
@@ -17,14 +17,29 @@ const AttestationSet = z.object({ attestations: z.array(z.object({ predicateType
 
 /** The npm registry's signing keys (the Sigstore TUF target `<npm registry>/keys.json` shape). */
 const NpmKeys = z.object({
-  keys: z.array(z.object({ keyId: z.string(), keyUsage: z.string(), publicKey: z.object({ rawBytes: z.string() }).passthrough() }).passthrough()),
+  keys: z.array(
+    z
+      .object({
+        keyId: z.string(),
+        keyUsage: z.string(),
+        publicKey: z.object({ rawBytes: z.string(), validFor: z.object({ start: z.string().optional(), end: z.string().optional() }).optional() }).passthrough(),
+      })
+      .passthrough(),
+  ),
 });
 export type NpmRegistryKeys = z.infer<typeof NpmKeys>;
 
 export function parseNpmRegistryKeys(json: unknown): NpmRegistryKeys {
   const r = NpmKeys.safeParse(json);
   if (!r.success) throw new ProvenantError('KEY_INVALID', `npm registry keys file is malformed: ${r.error.issues[0]?.message ?? ''}`);
+  // Read every window now, so a malformed one is an error at load, not at the first attestation it signed.
+  r.data.keys.forEach((k, i) => registryKeyWindow(k, `keys[${i}]`));
   return r.data;
+}
+
+/** The window a registry key may sign in (keys.json `publicKey.validFor`); npm rotates keys by ending it. */
+function registryKeyWindow(key: NpmRegistryKeys['keys'][number], where: string): TimeRange {
+  return parseValidFor(key.publicKey.validFor, `npm registry key ${key.keyId} (${where})`, 'KEY_INVALID', false);
 }
 
 export interface VerifyNpmPackageOptions {
@@ -275,7 +290,9 @@ export class NpmAttestations {
     const hint = (this.pubAtt as { verificationMaterial?: { publicKey?: { hint?: unknown } } } | null)?.verificationMaterial?.publicKey?.hint;
     const key = registryKeys.keys.find((k) => k.keyId === hint && k.keyUsage === 'npm:attestations');
     if (typeof hint !== 'string' || !key) throw slsaError('ErrorInvalidSignature', `publish attestation key ${String(hint)} is not an npm registry attestation key`);
-    const r = verifyBundle(this.pubAtt, null, { kind: 'key', publicKey: Buffer.from(key.publicKey.rawBytes, 'base64') }, this.trust, this.verifyOptions);
+    // The registry key's validFor is enforced at the attestation's verified signing time (its SET).
+    const policy = { kind: 'key' as const, publicKey: Buffer.from(key.publicKey.rawBytes, 'base64'), validFor: registryKeyWindow(key, hint) };
+    const r = verifyBundle(this.pubAtt, null, policy, this.trust, this.verifyOptions);
     if (!r.dsse) throw slsaError('ErrorInvalidDssePayload', 'publish attestation is not a DSSE envelope');
     this.pub = r.dsse;
   }

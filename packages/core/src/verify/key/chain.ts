@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ProvenantError } from '../../errors.js';
-import { inRange, type CertAuthority } from '../trust/material.js';
+import type { CertAuthority } from '../trust/material.js';
+import { keyValidAt } from '../trust/window.js';
 import type { Certificate } from './x509.js';
 
 // Results of CA-to-CA signature checks inside trusted chains, by certificate object (parsed once per bytes).
@@ -71,7 +72,8 @@ function pathWithin(leaf: Certificate, ca: CertAuthority, memo: boolean): Certif
 export function verifyCertificateChain(leaf: Certificate, times: readonly Date[], cas: readonly CertAuthority[], memo = true): ChainResult {
   let chainedButOutOfWindow = false;
   // CAs whose window covers every signing time first: the expensive signature check runs once when it can.
-  const inWindow = (a: CertAuthority): boolean => times.every((t) => inRange(a.validFor, t.getTime()));
+  const timesMs = times.map((t) => t.getTime());
+  const inWindow = (a: CertAuthority): boolean => keyValidAt(a.validFor, timesMs);
   for (const authority of [...cas.filter(inWindow), ...cas.filter((a) => !inWindow(a))]) {
     const path = pathWithin(leaf, authority, memo);
     if (!path) continue;

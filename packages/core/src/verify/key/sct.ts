@@ -3,7 +3,8 @@ import { ProvenantError } from '../../errors.js';
 import { DerReader, TAG } from '../der.js';
 import { bytesEqual } from '../encoding.js';
 import { verifySignature } from '../crypto.js';
-import { inRange, type LogAuthority } from '../trust/material.js';
+import type { LogAuthority } from '../trust/material.js';
+import { keyValidAt } from '../trust/window.js';
 import { OID, type Certificate } from './x509.js';
 
 const SCT_HASH: Record<number, string> = { 4: 'sha256', 5: 'sha384', 6: 'sha512' };
@@ -76,7 +77,7 @@ export function verifyScts(leaf: Certificate, issuer: Certificate, ctlogs: reado
   let verified = 0;
   for (const sct of scts) {
     const time = Number(sct.timestamp.readBigUInt64BE(0));
-    const logs = ctlogs.filter((l) => bytesEqual(l.logId, sct.logId) && inRange(l.validFor, time));
+    const logs = ctlogs.filter((l) => bytesEqual(l.logId, sct.logId) && keyValidAt(l.validFor, [time]));
     if (logs.length === 0) continue;
     const hash = SCT_HASH[sct.hashAlgorithm];
     if (!hash) invalid(`unsupported hash algorithm ${sct.hashAlgorithm}`);

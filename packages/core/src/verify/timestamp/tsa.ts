@@ -4,7 +4,8 @@ import { DerReader, TAG } from '../der.js';
 import { bytesEqual } from '../encoding.js';
 import { verifySignature } from '../crypto.js';
 import { issuedBy } from '../key/chain.js';
-import { inRange, type CertAuthority } from '../trust/material.js';
+import type { CertAuthority } from '../trust/material.js';
+import { keyValidAt } from '../trust/window.js';
 import { OID_ATTR_CONTENT_TYPE, OID_ATTR_MESSAGE_DIGEST, OID_TSTINFO, parseTimestamp, type TimestampToken } from './rfc3161.js';
 
 const SIGNATURE_HASH: Record<string, string> = {
@@ -72,7 +73,7 @@ export function verifyTimestamp(der: Buffer, signature: Buffer, tsas: readonly C
   const candidates = tsas.filter((ca) => signerMatches(token, ca));
   if (candidates.length === 0) invalid('signed by a timestamp authority the trusted root does not list');
   const at = token.genTime;
-  const inWindow = candidates.filter((ca) => inRange(ca.validFor, at.getTime()));
+  const inWindow = candidates.filter((ca) => keyValidAt(ca.validFor, [at.getTime()]));
   if (inWindow.length === 0) invalid(`time ${at.toISOString()} is outside the TSA's trusted-root validity window`);
   const chained = inWindow.filter((ca) => tsaChainValid(ca, at));
   if (chained.length === 0) invalid(`TSA certificate chain is not valid at ${at.toISOString()}`);

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { ProvenantError } from '../../errors.js';
 import { bytesEqual } from '../encoding.js';
 import type { TlogEntry } from '../bundle/entity.js';
-import { inRange, type LogAuthority } from '../trust/material.js';
+import type { LogAuthority } from '../trust/material.js';
+import { keyValidAt } from '../trust/window.js';
 import { verifyTlogBody, type BodyExpectations } from './body.js';
 import { verifyCheckpoint } from './checkpoint.js';
 import { verifyInclusion } from './merkle.js';
@@ -22,7 +23,7 @@ function findLog(entry: TlogEntry, tlogs: readonly LogAuthority[]): LogAuthority
   }
   if (entry.integratedTime === undefined) return candidates[0]!;
   const t = Number(entry.integratedTime) * 1000;
-  const log = candidates.find((l) => inRange(l.validFor, t));
+  const log = candidates.find((l) => keyValidAt(l.validFor, [t]));
   if (!log) throw new ProvenantError('TLOG_KEY_UNKNOWN', `log key ${candidates[0]!.baseUrl} was not valid at the entry's integrated time`);
   return log;
 }

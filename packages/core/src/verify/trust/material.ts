@@ -3,13 +3,10 @@ import { ProvenantError } from '../../errors.js';
 import { decodeBase64 } from '../encoding.js';
 import { cachedCertificate, spkiToKey, type Certificate } from '../key/x509.js';
 import { ShapeError } from '../shape.js';
+import { parseValidFor, UNBOUNDED, type TimeRange } from './window.js';
 import { TrustedRootSchema, type CertificateAuthorityJSON, type TransparencyLogInstanceJSON } from './schema.js';
 
-/** Milliseconds since the epoch, inclusive bounds; unbounded ends are ±Infinity. */
-export interface TimeRange {
-  readonly start: number;
-  readonly end: number;
-}
+export type { TimeRange } from './window.js';
 
 export interface CertAuthority {
   readonly uri: string | undefined;
@@ -46,12 +43,20 @@ export interface TrustMaterial {
 
 export type PublicKeyInput = string | Buffer | KeyObject;
 
-export interface LoadTrustedRootOptions {
-  /** Extra trusted keys for key-signed bundles, by hint (PEM, DER SPKI or KeyObject). */
-  publicKeys?: Record<string, PublicKeyInput>;
+/** A key with the window it may sign in (as trust material states it); no window means unbounded. */
+export interface WindowedKeyInput {
+  readonly key: PublicKeyInput;
+  readonly validFor?: TimeRange | undefined;
 }
 
-const UNBOUNDED: TimeRange = { start: -Infinity, end: Infinity };
+export interface LoadTrustedRootOptions {
+  /** Extra trusted keys for key-signed bundles, by hint (PEM, DER SPKI or KeyObject), optionally with a validity window. */
+  publicKeys?: Record<string, PublicKeyInput | WindowedKeyInput>;
+}
+
+function isWindowed(input: PublicKeyInput | WindowedKeyInput): input is WindowedKeyInput {
+  return typeof input === 'object' && !(input instanceof KeyObject) && !Buffer.isBuffer(input);
+}
 
 /** Loads a public key from PEM (SPKI or certificate), DER SPKI, or a KeyObject. */
 export function loadPublicKey(input: PublicKeyInput): KeyObject {
@@ -90,7 +95,9 @@ export function loadTrustedRoot(json: unknown, options: LoadTrustedRootOptions =
     throw new ProvenantError('TRUSTED_ROOT_INVALID', `unsupported trusted root mediaType ${root.mediaType}`);
   }
   const publicKeys = new Map<string, TrustedKey>();
-  for (const [hint, key] of Object.entries(options.publicKeys ?? {})) publicKeys.set(hint, { key: loadPublicKey(key), validFor: UNBOUNDED });
+  for (const [hint, input] of Object.entries(options.publicKeys ?? {})) {
+    publicKeys.set(hint, isWindowed(input) ? { key: loadPublicKey(input.key), validFor: checkedWindow(input.validFor, `publicKeys[${hint}]`) } : { key: loadPublicKey(input), validFor: UNBOUNDED });
+  }
   return {
     certificateAuthorities: (root.certificateAuthorities ?? []).map((ca, i) => toCertAuthority(ca, `certificateAuthorities[${i}]`)),
     timestampAuthorities: (root.timestampAuthorities ?? []).map((ca, i) => toCertAuthority(ca, `timestampAuthorities[${i}]`)),
@@ -101,26 +108,17 @@ export function loadTrustedRoot(json: unknown, options: LoadTrustedRootOptions =
 }
 
 /** Trust material holding only keys, for key-signed bundles without a TrustedRoot. */
-export function trustMaterialFromKeys(publicKeys: Record<string, PublicKeyInput>): TrustMaterial {
+export function trustMaterialFromKeys(publicKeys: Record<string, PublicKeyInput | WindowedKeyInput>): TrustMaterial {
   return loadTrustedRoot({ mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1' }, { publicKeys });
 }
 
-function parseTime(value: string, where: string): number {
-  const t = Date.parse(value);
-  if (Number.isNaN(t)) throw new ProvenantError('TRUSTED_ROOT_INVALID', `${where}: "${value}" is not a timestamp`);
-  return t;
-}
-
-function toRange(v: { start?: string | undefined; end?: string | undefined } | undefined, where: string, requireStart: boolean): TimeRange {
-  if (!v) return UNBOUNDED;
-  // A log key's validity window must say when it starts (conformance: missing start is malformed).
-  if (v.start === undefined && requireStart) throw new ProvenantError('TRUSTED_ROOT_INVALID', `${where}.validFor has no start`);
-  const range = {
-    start: v.start === undefined ? -Infinity : parseTime(v.start, where),
-    end: v.end === undefined ? Infinity : parseTime(v.end, where),
-  };
-  if (range.end < range.start) throw new ProvenantError('TRUSTED_ROOT_INVALID', `${where}.validFor ends before it starts`);
-  return range;
+/** A window given in code: both ends numbers (±Infinity for open), start not after end. */
+export function checkedWindow(window: TimeRange | undefined, where: string): TimeRange {
+  if (!window) return UNBOUNDED;
+  if (Number.isNaN(window.start) || Number.isNaN(window.end) || window.end < window.start) {
+    throw new ProvenantError('KEY_INVALID', `${where}: validity window must have a start no later than its end`);
+  }
+  return window;
 }
 
 function toCertAuthority(ca: CertificateAuthorityJSON, where: string): CertAuthority {
@@ -130,7 +128,7 @@ function toCertAuthority(ca: CertificateAuthorityJSON, where: string): CertAutho
     uri: ca.uri,
     chain: certs.map((c) => cachedCertificate(decodeBase64(c.rawBytes, 'TRUSTED_ROOT_INVALID', `${where} certificate`))),
     // An empty validFor on a CA means unbounded, as sigstore-js reads it.
-    validFor: toRange(ca.validFor, where, false),
+    validFor: parseValidFor(ca.validFor, where, 'TRUSTED_ROOT_INVALID', false),
   };
 }
 
@@ -152,10 +150,6 @@ function toLogAuthority(log: TransparencyLogInstanceJSON, where: string): LogAut
     checkpointKeyId: log.checkpointKeyId ? decodeBase64(log.checkpointKeyId.keyId, 'TRUSTED_ROOT_INVALID', `${where} checkpointKeyId`) : undefined,
     // Loaded now so a bad root fails at load time, then reused by every verification.
     key: loadKey(),
-    validFor: toRange(log.publicKey.validFor, where, true),
+    validFor: parseValidFor(log.publicKey.validFor, where, 'TRUSTED_ROOT_INVALID', true),
   };
-}
-
-export function inRange(range: TimeRange, timeMs: number): boolean {
-  return range.start <= timeMs && timeMs <= range.end;
 }
