@@ -42,6 +42,13 @@ describe('malformed and unsupported lockfiles', () => {
     ['yarn.lock', '__metadata:\n  version: 1\n', 'LOCKFILE_UNSUPPORTED'],
     ['yarn.lock', '__metadata:\n  version: 8\n"a@npm:1": {\n', 'LOCKFILE_MALFORMED'],
     ['Gemfile.lock', 'GEM\n', 'LOCKFILE_UNSUPPORTED'],
+    ['pnpm-lock.yaml', "lockfileVersion: '10.0'\n", 'LOCKFILE_UNSUPPORTED'],
+    ['pnpm-lock.yaml', "---\nlockfileVersion: '9.0'\nimporters:\n  .: {}\n---\nlockfileVersion: '9.0'\nimporters:\n  .: {}\n", 'LOCKFILE_MALFORMED'],
+    ['pnpm-lock.yaml', "---\nlockfileVersion: '9.0'\n---\n- a list\n", 'LOCKFILE_MALFORMED'],
+    ['pnpm-lock.yaml', "---\nlockfileVersion: '9.0'\nimporters:\n  .:\n    packageManagerDependencies: {}\n---\nlockfileVersion: '9.0'\npackages:\n  foo: {\n", 'LOCKFILE_MALFORMED'],
+    ['pnpm-lock.yaml', "lockfileVersion: '9.0'\npackages:\n  file:x:\n    resolution: {directory: x, type: directory}\n", 'LOCKFILE_MALFORMED'],
+    ['yarn.lock', '__metadata:\n  version: 11\n', 'LOCKFILE_UNSUPPORTED'],
+    ['yarn.lock', '__metadata:\n  version: 8.5\n', 'LOCKFILE_UNSUPPORTED'],
   ])('%s: %j -> %s', (name, text, code) => {
     expect(codeOf(() => parseLockfile(name, text))).toBe(code);
   });
@@ -55,6 +62,10 @@ describe('YAML alias bombs', () => {
   };
   it('pnpm-lock.yaml: YAML_ALIAS_LIMIT, quickly and without expanding', () => {
     expect(codeOf(() => parseLockfile('pnpm-lock.yaml', bomb('pnpm')))).toBe('YAML_ALIAS_LIMIT');
+  });
+  it('a pnpm lockfile of two documents, the bomb in the second: YAML_ALIAS_LIMIT', () => {
+    const text = "---\nlockfileVersion: '9.0'\nimporters:\n  .:\n    packageManagerDependencies: {}\n---\n" + bomb('pnpm');
+    expect(codeOf(() => parseLockfile('pnpm-lock.yaml', text))).toBe('YAML_ALIAS_LIMIT');
   });
   it('yarn berry yarn.lock: YAML_ALIAS_LIMIT', () => {
     expect(codeOf(() => parseLockfile('yarn.lock', bomb('berry')))).toBe('YAML_ALIAS_LIMIT');

@@ -76,7 +76,7 @@ function componentOf(p: InventoryPackage): Models.Component {
     scope: p.dev ? Enums.ComponentScope.Excluded : p.optional ? Enums.ComponentScope.Optional : Enums.ComponentScope.Required,
   };
   if (group !== undefined) op.group = group;
-  return new Models.Component(Enums.ComponentType.Library, name, op);
+  return new Models.Component(p.componentType === 'platform' ? Enums.ComponentType.Platform : Enums.ComponentType.Library, name, op);
 }
 
 function rootComponentOf(root: InventoryRoot): Models.Component {

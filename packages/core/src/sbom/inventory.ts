@@ -31,6 +31,8 @@ export interface InventoryPackage {
   resolved?: string;
   /** Ecosystem of the purl ("npm", "deb", "apk", "pypi", ...); lets image catalogers share the type. */
   ecosystem: string;
+  /** The CycloneDX component type when not `library`: `platform` for a runtime a lockfile pins (pnpm's `node@runtime:`). */
+  componentType?: 'platform';
   /** Free-form facts (e.g. `npm:bundled`, `npm:peer`, `npm:alias`) written as CycloneDX properties. */
   properties?: Record<string, string>;
 }

@@ -1,5 +1,5 @@
-import { PackageURL } from 'packageurl-js';
 import { z } from 'zod';
+import { npmPurl as purlOf } from '../js/common.js';
 
 // Installed npm packages from node_modules/*/package.json (local parser: core/sbom's JS cataloger
 // works on project dirs and lockfiles on disk, and images are never extracted).
@@ -34,9 +34,7 @@ export function parseInstalledPackageJson(text: Buffer): NpmPackage | undefined 
   return out;
 }
 
+/** The package's purl, its name's case kept (purl-spec #872), as the lockfile catalogers write it. */
 export function npmPurl(p: NpmPackage): string {
-  const scoped = p.name.startsWith('@') && p.name.includes('/');
-  const namespace = scoped ? p.name.slice(0, p.name.indexOf('/')) : undefined;
-  const name = scoped ? p.name.slice(p.name.indexOf('/') + 1) : p.name;
-  return new PackageURL('npm', namespace, name, p.version, undefined, undefined).toString();
+  return purlOf(p.name, p.version);
 }

@@ -1,4 +1,3 @@
-import { PackageURL } from 'packageurl-js';
 import { ProvenantError } from '../../errors.js';
 import type { HashAlgorithm, InventoryHash, InventoryPackage, PackageSourceKind } from '../inventory.js';
 
@@ -31,21 +30,36 @@ export function splitNpmName(fullName: string): { namespace: string | undefined;
   return { namespace: undefined, name: fullName };
 }
 
-// Names and versions that packageurl-js leaves as they are but for the scope's `@` (`%40`): lowercase
-// names of unreserved characters, versions of letters, digits, `.`, `+` and `-`. Nearly every package of
-// a lockfile is one; building a PackageURL for each (normalizing, validating, encoding every part) was a
-// tenth of a pnpm SBOM's run. Test: common.test.ts compares the two over every fixture lockfile and more.
-const PLAIN_NPM_NAME = /^(?:@[a-z0-9._-]+\/)?[a-z0-9._-]+$/u;
-const PLAIN_NPM_VERSION = /^[A-Za-z0-9.+-]*$/u;
+// npm purls are written here, not through packageurl-js, which lowercases npm names and scopes: the purl
+// specification made them case-sensitive (purl-spec #872), and `JSONStream` is not `jsonstream` on the
+// registry. The encoding is packageurl-js's (encodeURIComponent; `:` kept in the scope and version, `+` in
+// the version; qualifiers sorted, form-encoded, spaces as %20); common.test.ts compares the two.
+const PLAIN = /^[A-Za-z0-9._-]*$/u;
+const PLAIN_VERSION = /^[A-Za-z0-9.+-]*$/u;
 
-export function npmPurl(fullName: string, version: string, qualifiers?: Record<string, string>): string {
-  const q = qualifiers && Object.keys(qualifiers).length > 0 ? qualifiers : undefined;
-  if (q === undefined && PLAIN_NPM_NAME.test(fullName) && PLAIN_NPM_VERSION.test(version)) {
-    const name = fullName.charCodeAt(0) === 64 /* @ */ ? `%40${fullName.slice(1)}` : fullName;
-    return version === '' ? `pkg:npm/${name}` : `pkg:npm/${name}@${version}`;
+function encodeVersion(v: string): string {
+  return PLAIN_VERSION.test(v) ? v : encodeURIComponent(v).replace(/%3A/gu, ':').replace(/%2B/gu, '+');
+}
+
+function encodeQualifiers(q: Record<string, string>): string {
+  const params = new URLSearchParams();
+  for (const key of Object.keys(q).sort()) {
+    const value = q[key]?.trim();
+    if (value) params.set(key.toLowerCase(), value);
   }
-  const { namespace, name } = splitNpmName(fullName);
-  return new PackageURL('npm', namespace, name, version || undefined, q, undefined).toString();
+  return params.toString().replace(/\+/gu, '%20');
+}
+
+/** `pkg:npm/%40scope/Name@version?qualifiers`: the name and scope exactly as npm spells them. */
+export function npmPurl(fullName: string, version: string, qualifiers?: Record<string, string>): string {
+  const { namespace, name } = splitNpmName(fullName.trim());
+  let out = 'pkg:npm/';
+  if (namespace !== undefined) out += `${encodeURIComponent(namespace).replace(/%3A/gu, ':')}/`;
+  out += PLAIN.test(name) ? name : encodeURIComponent(name);
+  const v = version.trim();
+  if (v !== '') out += `@${encodeVersion(v)}`;
+  const q = qualifiers && Object.keys(qualifiers).length > 0 ? encodeQualifiers(qualifiers) : '';
+  return q === '' ? out : `${out}?${q}`;
 }
 
 /** Classifies an npm `resolved`/`version` spec: registry tarball, git, file, link or other tarball URL. */
@@ -129,6 +143,32 @@ export function makeNpmPackage(input: PackageInput): InventoryPackage {
   return pkg;
 }
 
+/** package.json files beside a lockfile: workspace, `file:` and `link:` packages take their versions from them. */
+export interface ProjectFiles {
+  /** The parsed package.json of `dir` (posix, relative to the lockfile's directory, '' for it), or undefined. */
+  packageJson(dir: string): Record<string, unknown> | undefined;
+  /** The names of `dir`'s subdirectories (same convention), for yarn and npm workspace globs. */
+  subdirectories(dir: string): string[];
+}
+
+/** What a package.json says of a package: its name and version, when it says them. */
+export function manifestIdentity(m: Record<string, unknown> | undefined): { name: string | undefined; version: string | undefined } {
+  const name = m ? strField(m['name']) : undefined;
+  const version = m ? strField(m['version']) : undefined;
+  return { name: name?.trim() || undefined, version: version?.trim() || undefined };
+}
+
+/** `a/b/../c/./d` -> `a/c/d`; `./` and `` -> ``; a path above the lockfile's directory keeps its leading `..`. */
+export function normalizeRelPath(path: string): string {
+  const out: string[] = [];
+  for (const seg of path.replace(/\\/gu, '/').split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..' && out.length > 0 && out[out.length - 1] !== '..') out.pop();
+    else out.push(seg);
+  }
+  return out.join('/');
+}
+
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -137,8 +177,9 @@ export function malformed(file: string, why: string, cause?: unknown): Provenant
   return new ProvenantError('LOCKFILE_MALFORMED', `${file} is malformed: ${why}`, cause === undefined ? {} : { cause });
 }
 
-export function unsupported(file: string, why: string): ProvenantError {
-  return new ProvenantError('LOCKFILE_UNSUPPORTED', `${file}: ${why}`);
+/** LOCKFILE_UNSUPPORTED; `details` names the version found and those supported, for callers to show or check. */
+export function unsupported(file: string, why: string, details?: { version: string; supported: string }): ProvenantError {
+  return new ProvenantError('LOCKFILE_UNSUPPORTED', `${file}: ${why}`, details ? { details } : {});
 }
 
 /** Parses JSON, mapping syntax errors (truncation included) to LOCKFILE_MALFORMED. */

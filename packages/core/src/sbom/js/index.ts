@@ -1,8 +1,8 @@
-import { existsSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ProvenantError } from '../../errors.js';
 import type { CatalogOptions, Inventory } from '../inventory.js';
-import { isRecord, licensesOf, npmPurl, strField } from './common.js';
+import { isRecord, licensesOf, npmPurl, strField, type ProjectFiles } from './common.js';
 import { catalogNodeModules } from './node-modules.js';
 import { parsePackageLock } from './package-lock.js';
 import { parsePnpmLock } from './pnpm-lock.js';
@@ -20,7 +20,14 @@ export interface JavaScriptCatalogOptions extends CatalogOptions {
   maxLockfileBytes?: number;
   /** The project's package.json, parsed: names the root and tells dev from prod for yarn. */
   manifest?: Record<string, unknown>;
+  /**
+   * The package.json files beside the lockfile (catalogJavaScriptProject reads them from disk): workspace,
+   * `file:` and `link:` packages get their names and versions from them, and yarn v1 its workspaces.
+   */
+  project?: ProjectFiles;
 }
+
+export type { ProjectFiles } from './common.js';
 
 function toRootManifest(m: Record<string, unknown> | undefined): RootManifest | undefined {
   if (!m) return undefined;
@@ -37,7 +44,16 @@ function toRootManifest(m: Record<string, unknown> | undefined): RootManifest | 
   if (d) out.dependencies = d;
   if (dd) out.devDependencies = dd;
   if (od) out.optionalDependencies = od;
+  const ws = workspaceGlobs(m);
+  if (ws.length > 0) out.workspaces = ws;
   return out;
+}
+
+/** `workspaces: [globs]` or `workspaces: { packages: [globs] }` (yarn v1's form). */
+export function workspaceGlobs(m: Record<string, unknown> | undefined): string[] {
+  const w = m?.['workspaces'];
+  const list = Array.isArray(w) ? w : isRecord(w) && Array.isArray(w['packages']) ? w['packages'] : [];
+  return list.filter((g): g is string => typeof g === 'string');
 }
 
 /** Which parser a file needs: by its name (variants like `package-lock-2.json` too), else by its first bytes. */
@@ -68,7 +84,7 @@ export function parseLockfile(name: string, text: string, opts: JavaScriptCatalo
   if (kind === 'npm') {
     inv = parsePackageLock(name, text, opts);
   } else if (kind === 'pnpm') {
-    const o: Parameters<typeof parsePnpmLock>[2] = { ...opts };
+    const o: NonNullable<Parameters<typeof parsePnpmLock>[2]> = { ...opts };
     if (manifest?.name !== undefined) o.rootName = manifest.name;
     if (manifest?.version !== undefined) o.rootVersion = manifest.version;
     inv = parsePnpmLock(name, text, o);
@@ -124,6 +140,45 @@ function readText(path: string, max: number): string {
   }
 }
 
+/** Workspace and local package manifests are small; a bigger one is not read (its package is named from the lockfile). */
+const MAX_PACKAGE_JSON_BYTES = 1024 * 1024;
+/** At most this many package.json files are read for one lockfile (workspaces, `file:` and `link:` packages). */
+const MAX_PACKAGE_JSON_FILES = 20_000;
+
+/** The package.json files under `dir` (the lockfile's directory), read on demand and each once. */
+export function projectFilesAt(dir: string): ProjectFiles {
+  const cache = new Map<string, Record<string, unknown> | undefined>();
+  return {
+    packageJson(rel) {
+      if (cache.has(rel)) return cache.get(rel);
+      let doc: Record<string, unknown> | undefined;
+      if (cache.size < MAX_PACKAGE_JSON_FILES && !rel.includes('\0')) {
+        try {
+          const path = join(dir, rel, 'package.json');
+          if (statSync(path).size <= MAX_PACKAGE_JSON_BYTES) {
+            const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+            if (isRecord(parsed)) doc = parsed;
+          }
+        } catch {
+          // Absent or unreadable: the package keeps what the lockfile says of it.
+        }
+      }
+      cache.set(rel, doc);
+      return doc;
+    },
+    subdirectories(rel) {
+      try {
+        return readdirSync(join(dir, rel), { withFileTypes: true })
+          .filter((d) => (d.isDirectory() || d.isSymbolicLink()) && d.name !== 'node_modules' && !d.name.startsWith('.'))
+          .map((d) => d.name)
+          .sort();
+      } catch {
+        return [];
+      }
+    },
+  };
+}
+
 function readManifest(dir: string): Record<string, unknown> | undefined {
   const path = join(dir, 'package.json');
   if (!existsSync(path)) return undefined;
@@ -162,6 +217,7 @@ export function catalogJavaScriptProject(target: string, opts: JavaScriptCatalog
   const dir = st.isDirectory() ? target : dirname(target);
   const manifest = opts.manifest ?? readManifest(dir);
   const withManifest: JavaScriptCatalogOptions = manifest ? { ...opts, manifest } : { ...opts };
+  withManifest.project ??= projectFilesAt(dir);
   if (withManifest.isInstalled === undefined && existsSync(join(dir, 'node_modules'))) {
     withManifest.isInstalled = (lockPath) => existsSync(join(dir, lockPath));
   }

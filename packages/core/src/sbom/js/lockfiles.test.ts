@@ -156,7 +156,7 @@ describe('yarn.lock', () => {
     expect(pkg(inv, 'testlib').dev).toBe(true);
     expect(pkg(inv, 'ws-c')).toMatchObject({ source: 'workspace', dev: false });
     expect(inv.root).toMatchObject({ name: 'berry-app', version: '1.0.0', fromLockfile: true });
-    expect(deps(inv, inv.root.ref)).toEqual(['pkg:npm/left@1.2.0', 'pkg:npm/testlib@4.0.0']);
+    expect(deps(inv, inv.root.ref)).toEqual(['pkg:npm/left@1.2.0', 'pkg:npm/testlib@4.0.0', 'pkg:npm/ws-c@0.2.0']);
     expectClosedGraph(inv);
   });
 });

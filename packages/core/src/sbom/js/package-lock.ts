@@ -6,12 +6,15 @@ import {
   licensesOf,
   makeNpmPackage,
   malformed,
+  manifestIdentity,
+  normalizeRelPath,
   parseJsonLockfile,
   recordKeys,
   rootRef,
   strField,
   unsupported,
   type PackageInput,
+  type ProjectFiles,
 } from './common.js';
 
 export interface PackageLockOptions extends CatalogOptions {
@@ -20,6 +23,21 @@ export interface PackageLockOptions extends CatalogOptions {
    * lockfile: optional packages npm skipped (other platforms' binaries) are then left out, as installed.
    */
   isInstalled?: (lockPath: string) => boolean;
+  /** Workspace and `file:` package.json files: their names and versions win over the lockfile's copy. */
+  project?: ProjectFiles;
+}
+
+/** A workspaces glob (`packages/*`, `apps/**`, `./tools/x/`) as a regular expression over relative paths. */
+export function workspaceMatcher(globs: string[]): (path: string) => boolean {
+  if (globs.length === 0) return () => false;
+  const parts = globs.map((g) =>
+    normalizeRelPath(g)
+      .split('/')
+      .map((seg) => (seg === '**' ? '.*' : seg.replace(/[.+^${}()|[\]\\?]/gu, '\\$&').replaceAll('*', '[^/]*')))
+      .join('/'),
+  );
+  const re = new RegExp(`^(?:${parts.join('|')})$`, 'u');
+  return (path) => re.test(path);
 }
 
 /** Parses package-lock.json / npm-shrinkwrap.json, lockfileVersion 1, 2 or 3. */
@@ -28,7 +46,7 @@ export function parsePackageLock(file: string, text: string, opts: PackageLockOp
   const version = doc['lockfileVersion'];
   const kind = /npm-shrinkwrap\.json$/u.test(file) ? 'npm-shrinkwrap' : 'package-lock';
   if (version !== undefined && version !== 1 && version !== 2 && version !== 3) {
-    throw unsupported(file, `lockfileVersion ${JSON.stringify(version)} is not supported (1, 2 and 3 are)`);
+    throw unsupported(file, `lockfileVersion ${JSON.stringify(version)} is not supported (1, 2 and 3 are)`, { version: JSON.stringify(version), supported: '1, 2, 3' });
   }
   if ((version === 2 || version === 3) && isRecord(doc['packages'])) {
     return fromPackagesMap(file, doc, doc['packages'], kind, String(version), opts);
@@ -96,6 +114,7 @@ export function fromPackagesMap(
   const builder = new InventoryBuilder();
   const refByPath = new Map<string, string>([['', root.ref]]);
   const links: [string, string][] = [];
+  const isWorkspacePath = workspaceMatcher(Array.isArray(rootEntry['workspaces']) ? rootEntry['workspaces'].filter((g): g is string => typeof g === 'string') : []);
   for (const [path, entry] of Object.entries(packages)) {
     if (path === '') continue;
     if (!isRecord(entry)) throw malformed(file, `packages["${path}"] is not an object`);
@@ -107,19 +126,22 @@ export function fromPackagesMap(
     }
     if ((entry['optional'] === true || entry['devOptional'] === true) && opts.isInstalled && !opts.isInstalled(path)) continue;
     const pathName = nameFromPath(path);
-    const name = strField(entry['name']) ?? pathName;
-    const isWorkspace = !path.includes('node_modules/');
+    // A path outside node_modules is the project's own directory: a workspace, or a `file:` dependency.
+    // Its package.json names and versions it (npm keeps an older copy in the lockfile until reinstalled).
+    const isLocal = !path.includes('node_modules/');
+    const own = isLocal ? manifestIdentity(opts.project?.packageJson(normalizeRelPath(path))) : undefined;
+    const name = own?.name ?? strField(entry['name']) ?? pathName;
     const input: PackageInput = {
       name,
-      version: strField(entry['version']) ?? '',
+      version: own?.version ?? strField(entry['version']) ?? '',
       integrity: entry['integrity'],
-      resolved: entry['resolved'],
+      resolved: isLocal ? `file:${path}` : entry['resolved'],
       license: entry['license'],
       dev: entry['dev'] === true,
       optional: entry['optional'] === true,
-      properties: flagProps(entry, name !== pathName && !isWorkspace ? pathName : undefined),
+      properties: flagProps(entry, name !== pathName && !isLocal ? pathName : undefined),
     };
-    if (isWorkspace) input.source = 'workspace';
+    if (isLocal) input.source = isWorkspacePath(normalizeRelPath(path)) ? 'workspace' : 'file';
     refByPath.set(path, builder.add(makeNpmPackage(input)));
   }
   for (const [path, target] of links) {
@@ -166,7 +188,7 @@ function fromDependencyTree(
   doc: Record<string, unknown>,
   kind: 'package-lock' | 'npm-shrinkwrap',
   lockfileVersion: string,
-  opts: CatalogOptions,
+  opts: PackageLockOptions,
 ): Inventory {
   const rootName = strField(doc['name']) ?? '';
   const rootVersion = strField(doc['version']) ?? '';
@@ -183,6 +205,8 @@ function fromDependencyTree(
       if (spec === undefined) throw malformed(file, `dependencies["${name}"] has no version`);
       const path = parentPath === '' ? `node_modules/${name}` : `${parentPath}/node_modules/${name}`;
       const v = v1Version(spec, name);
+      // `file:` directories take their version from their own package.json.
+      if (spec.startsWith('file:') && v.version === '') v.version = manifestIdentity(opts.project?.packageJson(normalizeRelPath(spec.slice(5)))).version ?? '';
       const resolved = v.resolved ?? entry['resolved'];
       const pkg = makeNpmPackage({
         name: v.name,

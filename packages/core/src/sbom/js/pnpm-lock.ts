@@ -1,64 +1,98 @@
-import type { CatalogOptions, Inventory, InventoryRoot } from '../inventory.js';
-import { InventoryBuilder, finishInventory, isRecord, makeNpmPackage, malformed, rootRef, strField, unsupported } from './common.js';
-import { parseYamlLockfile } from './yaml.js';
+import type { CatalogOptions, Inventory, InventoryPackage, InventoryRoot } from '../inventory.js';
+import {
+  InventoryBuilder,
+  finishInventory,
+  isRecord,
+  makeNpmPackage,
+  malformed,
+  manifestIdentity,
+  normalizeRelPath,
+  rootRef,
+  strField,
+  unsupported,
+  type ProjectFiles,
+} from './common.js';
+import { parseYamlLockfileDocuments } from './yaml.js';
 
 type PnpmMajor = 5 | 6 | 9;
 
+export interface PnpmOptions extends CatalogOptions {
+  rootName?: string;
+  rootVersion?: string;
+  /** Reads workspace (importer), `file:` and `link:` package.json files; without it they are named from the lockfile alone. */
+  project?: ProjectFiles;
+}
+
 interface PnpmEntry {
-  key: string;
   name: string;
   version: string;
   entry: Record<string, unknown>;
+  /** `file:`/`link:` directory (relative to the lockfile) or `runtime:`: where the version comes from. */
+  local?: { kind: 'file' | 'link'; path: string } | undefined;
+  runtime?: boolean;
 }
+
+const SUPPORTED = '5.x (pnpm 5 to 7), 6.x (pnpm 8) and 9.x (pnpm 9 and later)';
 
 function majorOf(file: string, v: unknown): PnpmMajor {
   const text = typeof v === 'number' ? String(v) : typeof v === 'string' ? v : '';
-  const major = Number.parseInt(text, 10);
+  const major = /^\d+(\.\d+)?$/u.test(text) ? Number.parseInt(text, 10) : Number.NaN;
   if (major === 5) return 5;
   if (major === 6 || major === 7) return 6;
   if (major === 9) return 9;
-  throw unsupported(file, `pnpm lockfileVersion ${JSON.stringify(v)} is not supported (5.x, 6.x, 7.x and 9.x are)`);
+  throw unsupported(file, `pnpm lockfileVersion ${JSON.stringify(v)} is not supported (${SUPPORTED} are)`, { version: String(v), supported: SUPPORTED });
 }
 
-/** `/@scope/name/1.0.0_peer`, `/name@1.0.0(peer@1)`, `name@1.0.0` -> name and version without peer suffixes. */
-function splitKey(major: PnpmMajor, key: string): { name: string; version: string } | undefined {
-  let k = key.startsWith('/') ? key.slice(1) : key;
+/**
+ * A packages/snapshots key or a dependency's version without its peer suffix:
+ * `/name/1.0.0_peer@2` (5.x), `/name@1.0.0(peer@2)` (6.x), `name@1.0.0(peer@2)` (9.x), `file:dir` (5.x, 6.x),
+ * `name@file:dir`, `node@runtime:26.7.0`, `name@https://host/x.tgz` (9.x).
+ */
+function splitKey(major: PnpmMajor, key: string): { name: string; spec: string } | undefined {
+  let k = key.charCodeAt(0) === 47 /* / */ ? key.slice(1) : key;
   const paren = k.indexOf('(');
   if (paren > -1) k = k.slice(0, paren);
-  // 5.x keys are slash-separated and peer suffixes (`_react@17.0.2`) may contain '@'.
   if (major === 5) {
     const slash = k.lastIndexOf('/');
     if (slash < 1) return undefined;
     const version = k.slice(slash + 1);
     const underscore = version.indexOf('_');
-    return { name: k.slice(0, slash), version: underscore > -1 ? version.slice(0, underscore) : version };
+    return { name: k.slice(0, slash), spec: underscore > -1 ? version.slice(0, underscore) : version };
   }
-  const at = k.lastIndexOf('@');
+  // A name holds no '@' but its scope's: the first one after that separates the version (which may be a URL).
+  const at = k.indexOf('@', 1);
   if (at < 1) return undefined;
-  return { name: k.slice(0, at), version: k.slice(at + 1) };
+  return { name: k.slice(0, at), spec: k.slice(at + 1) };
 }
 
-// One cache per lockfile major, keyed by the key itself: no cache-key string to build per lookup.
-const canonicalCaches: Record<PnpmMajor, Map<string, string | null>> = { 5: new Map(), 6: new Map(), 9: new Map() };
-
-/** The canonical `name@version` for a packages/snapshots key (memoized: keys repeat across sections). */
-function canonical(major: PnpmMajor, key: string): string | undefined {
-  const cache = canonicalCaches[major];
-  const hit = cache.get(key);
-  if (hit !== undefined) return hit ?? undefined;
+/**
+ * Package ids: `name@spec`; for pnpm 5/6 keys without a leading `/` (`file:dir`, `github.com/o/r/sha`,
+ * `host/x/-/x-1.0.0.tgz`), which name no package and are what dependents refer to, the key itself.
+ */
+function canonicalOf(major: PnpmMajor, key: string): string | undefined {
+  if (major !== 9 && key.charCodeAt(0) !== 47 /* / */) return key;
   const s = splitKey(major, key);
-  const out = s ? `${s.name}@${s.version}` : undefined;
-  if (cache.size > 50_000) cache.clear();
-  cache.set(key, out ?? null);
-  return out;
+  return s ? `${s.name}@${s.spec}` : undefined;
 }
 
-/** The packages key a dependency reference points to (`3.3.4`, `1.0.0_peer`, `/alias-target/1.0.0`, `real@1.0.0`). */
+const ALIAS = /^(@[^@/]+\/)?[^@/:]+@/u;
+
+/** The package id a dependency reference in an importer or a package entry points to. */
 function depTarget(major: PnpmMajor, name: string, ref: string): string | undefined {
-  if (ref.startsWith('link:') || ref.startsWith('file:') || ref.startsWith('workspace:')) return undefined;
-  if (ref.startsWith('/')) return canonical(major, ref);
-  if (major === 9 && /^(@[^@/]+\/)?[^@/]+@/u.test(ref) && !/^\d/u.test(ref)) return canonical(major, ref);
-  return canonical(major, major === 5 ? `/${name}/${ref}` : `${name}@${ref}`);
+  if (ref.startsWith('link:') || ref.startsWith('workspace:')) return undefined;
+  if (ref.startsWith('file:')) return major === 9 ? `${name}@${ref}` : ref;
+  // pnpm 5/6 non-registry packages are referred to by their key (`github.com/o/r/sha`).
+  if (major !== 9 && ref.includes('/') && ref.charCodeAt(0) !== 47) return ref;
+  if (ref.charCodeAt(0) === 47 /* / */) return canonicalOf(major, ref);
+  const paren = ref.indexOf('(');
+  const bare = paren > -1 ? ref.slice(0, paren) : ref;
+  // pnpm 6/9 aliases: `real@1.0.0` (a version or URL never starts with a name and an '@').
+  if (major !== 5 && ALIAS.test(bare)) return canonicalOf(major, bare);
+  if (major === 5) {
+    const underscore = bare.indexOf('_');
+    return `${name}@${underscore > -1 ? bare.slice(0, underscore) : bare}`;
+  }
+  return `${name}@${bare}`;
 }
 
 function depVersion(v: unknown): string | undefined {
@@ -69,19 +103,46 @@ function depVersion(v: unknown): string | undefined {
 }
 
 interface Importer {
+  path: string;
   prod: [string, string][];
   dev: [string, string][];
 }
 
-function readImporter(imp: Record<string, unknown>): Importer {
-  const pairs = (section: unknown): [string, string][] =>
-    isRecord(section) ? Object.entries(section).flatMap(([n, v]) => (depVersion(v) === undefined ? [] : [[n, depVersion(v) as string] as [string, string]])) : [];
-  return { prod: [...pairs(imp['dependencies']), ...pairs(imp['optionalDependencies'])], dev: pairs(imp['devDependencies']) };
+const pairs = (section: unknown): [string, string][] => {
+  if (!isRecord(section)) return [];
+  const out: [string, string][] = [];
+  for (const n in section) {
+    const v = depVersion(section[n]);
+    if (v !== undefined) out.push([n, v]);
+  }
+  return out;
+};
+
+function readImporter(path: string, imp: Record<string, unknown>): Importer {
+  return { path: normalizeRelPath(path), prod: [...pairs(imp['dependencies']), ...pairs(imp['optionalDependencies'])], dev: pairs(imp['devDependencies']) };
 }
 
-/** Parses pnpm-lock.yaml, lockfileVersion 5.x, 6.x and 9.x (7.x is read as 6.x). */
-export function parsePnpmLock(file: string, text: string, opts: CatalogOptions & { rootName?: string; rootVersion?: string } = {}): Inventory {
-  const doc = parseYamlLockfile(file, text);
+// The document pnpm 11+ writes before the project's: the package manager and config dependencies it
+// installs for itself. They are not the project's dependencies, so they are not listed.
+const ENVIRONMENT_SECTIONS = new Set(['configDependencies', 'packageManagerDependencies']);
+function isEnvironmentDocument(doc: Record<string, unknown>): boolean {
+  const importers = doc['importers'];
+  if (!isRecord(importers)) return false;
+  const sections = Object.values(importers).map((imp) => (isRecord(imp) ? Object.keys(imp) : ['not a mapping']));
+  return sections.some((keys) => keys.length > 0) && sections.every((keys) => keys.every((k) => ENVIRONMENT_SECTIONS.has(k)));
+}
+
+function projectDocument(file: string, text: string): Record<string, unknown> {
+  const docs = parseYamlLockfileDocuments(file, text);
+  if (docs.length === 1) return docs[0] as Record<string, unknown>;
+  const project = docs.filter((d) => !isEnvironmentDocument(d));
+  if (project.length !== 1) throw malformed(file, `${docs.length} YAML documents, ${project.length} of them for the project (one is expected)`);
+  return project[0] as Record<string, unknown>;
+}
+
+/** Parses pnpm-lock.yaml: lockfileVersion 5.x, 6.x (7.x read as 6.x) and 9.x, one document or the package manager's first. */
+export function parsePnpmLock(file: string, text: string, opts: PnpmOptions = {}): Inventory {
+  const doc = projectDocument(file, text);
   const major = majorOf(file, doc['lockfileVersion']);
   const packages = doc['packages'] ?? {};
   const snapshots = doc['snapshots'] ?? {};
@@ -92,79 +153,78 @@ export function parsePnpmLock(file: string, text: string, opts: CatalogOptions &
   const rootVersion = opts.rootVersion ?? '';
   const root: InventoryRoot = { ref: rootRef(rootName, rootVersion), name: rootName, version: rootVersion, licenses: [], fromLockfile: false };
   if (rootName) root.purl = root.ref;
+  const manifestAt = (dir: string): Record<string, unknown> | undefined => opts.project?.packageJson(dir);
 
   const entries = new Map<string, PnpmEntry>();
-  for (const [key, entry] of Object.entries(packages)) {
+  for (const key in packages) {
+    const entry = packages[key];
     if (!isRecord(entry)) throw malformed(file, `packages["${key}"] is not a mapping`);
-    const split = splitKey(major, key);
-    const name = strField(entry['name']) ?? split?.name;
-    const version = depVersion(entry['version']) ?? split?.version;
-    if (!name || version === undefined) throw malformed(file, `cannot read a package name and version from packages key "${key}"`);
-    entries.set(canonical(major, key) ?? `${name}@${version}`, { key, name, version, entry });
+    const id = canonicalOf(major, key);
+    const localKey = key.startsWith('file:') || key.startsWith('link:') ? key : undefined;
+    const split = localKey === undefined && (major === 9 || key.charCodeAt(0) === 47) ? splitKey(major, key) : undefined;
+    const spec = localKey ?? split?.spec ?? '';
+    let local: PnpmEntry['local'];
+    if (spec.startsWith('file:') || spec.startsWith('link:')) {
+      const paren = spec.indexOf('(');
+      local = { kind: spec.startsWith('file:') ? 'file' : 'link', path: normalizeRelPath(spec.slice(5, paren === -1 ? undefined : paren)) };
+    }
+    const runtime = spec.startsWith('runtime:');
+    const fromManifest = local ? manifestIdentity(manifestAt(local.path)) : undefined;
+    const name = strField(entry['name']) ?? split?.name ?? fromManifest?.name;
+    // A registry key's spec is its version; a local one's is its package.json's; a runtime's follows `runtime:`.
+    const version = depVersion(entry['version']) ?? (runtime ? spec.slice('runtime:'.length) : local ? (fromManifest?.version ?? '') : isUrl(spec) ? '' : spec);
+    if (!name || id === undefined) throw malformed(file, `cannot read a package name and version from packages key "${key}"`);
+    entries.set(id, { name, version, entry, local, runtime });
   }
 
   const importers: Importer[] = isRecord(doc['importers'])
-    ? Object.values(doc['importers']).filter(isRecord).map(readImporter)
-    : [readImporter(doc)];
+    ? Object.entries(doc['importers']).flatMap(([path, imp]) => (isRecord(imp) ? [readImporter(path, imp)] : []))
+    : [readImporter('.', doc)];
 
   // A trimmed lockfile may name a direct production dependency without a packages entry; it is still resolved.
   for (const imp of importers) {
     for (const [name, ref] of imp.prod) {
       const target = depTarget(major, name, ref);
-      if (target === undefined || entries.has(target)) continue;
+      if (target === undefined || entries.has(target) || target.startsWith('file:')) continue;
       const split = splitKey(9, target);
-      if (split) entries.set(target, { key: target, name: split.name, version: split.version, entry: { dev: false } });
+      if (split && !split.spec.includes(':')) entries.set(target, { name: split.name, version: split.spec, entry: { dev: false } });
     }
   }
 
-  // Edges come from the package entries (v5/v6) or from snapshots (v9), keyed by canonical name@version.
+  // Edges come from the package entries (v5/v6) or from snapshots (v9), by package id.
   const edges = new Map<string, Set<string>>();
   const addEdges = (fromKey: string, entry: Record<string, unknown>): void => {
-    const from = canonical(major, fromKey);
+    const from = canonicalOf(major, fromKey);
     if (from === undefined) return;
-    for (const section of ['dependencies', 'optionalDependencies']) {
-      const deps = entry[section];
-      if (!isRecord(deps)) continue;
-      for (const [n, v] of Object.entries(deps)) {
-        const ref = depVersion(v);
-        const to = ref === undefined ? undefined : depTarget(major, n, ref);
-        if (to !== undefined && entries.has(to)) {
-          let set = edges.get(from);
-          if (!set) edges.set(from, (set = new Set()));
-          set.add(to);
-        }
-      }
+    let set = edges.get(from);
+    for (const [n, ref] of [...pairs(entry['dependencies']), ...pairs(entry['optionalDependencies'])]) {
+      const to = depTarget(major, n, ref);
+      if (to === undefined || !entries.has(to)) continue;
+      if (!set) edges.set(from, (set = new Set()));
+      set.add(to);
     }
   };
-  for (const [key, entry] of Object.entries(packages)) if (isRecord(entry)) addEdges(key, entry);
+  for (const key in packages) addEdges(key, packages[key] as Record<string, unknown>);
   // pnpm 9 keeps `optional` on snapshots, not packages.
   const optionalIds = new Set<string>();
-  for (const [key, entry] of Object.entries(snapshots)) {
+  for (const key in snapshots) {
+    const entry = snapshots[key];
     if (!isRecord(entry)) continue;
     addEdges(key, entry);
-    const id = canonical(major, key);
+    const id = canonicalOf(major, key);
     if (entry['optional'] === true && id !== undefined) optionalIds.add(id);
   }
 
-  const prodReach = reach(importers.flatMap((i) => i.prod), major, edges);
+  const prodReach = reach(
+    importers.flatMap((i) => i.prod.flatMap(([n, r]) => depTarget(major, n, r) ?? [])),
+    edges,
+  );
   const builder = new InventoryBuilder();
   const refs = new Map<string, string>();
   for (const [id, e] of entries) {
-    const resolution = isRecord(e.entry['resolution']) ? e.entry['resolution'] : {};
-    const flag = e.entry['dev'];
-    // pnpm 5/6 record `dev`; 9 does not, so dev-only is what production importers cannot reach.
-    const dev = typeof flag === 'boolean' ? flag : !prodReach.has(id);
-    const resolved = strField(resolution['tarball']) ?? (strField(resolution['repo']) ? `git+${strField(resolution['repo'])}#${strField(resolution['commit']) ?? ''}` : undefined);
-    const pkg = makeNpmPackage({
-      name: e.name,
-      version: e.version,
-      integrity: resolution['integrity'],
-      resolved,
-      license: e.entry['license'],
-      dev,
-      optional: e.entry['optional'] === true || optionalIds.has(id),
-    });
-    refs.set(id, builder.add(pkg));
+    const dev = typeof e.entry['dev'] === 'boolean' ? e.entry['dev'] : !prodReach.has(id);
+    const optional = e.entry['optional'] === true || optionalIds.has(id);
+    refs.set(id, builder.add(e.runtime ? runtimePackage(e, dev, optional) : registryOrLocalPackage(e, dev, optional)));
   }
   for (const [from, tos] of edges) {
     const f = refs.get(from);
@@ -174,20 +234,91 @@ export function parsePnpmLock(file: string, text: string, opts: CatalogOptions &
       if (t !== undefined) builder.edge(f, t);
     }
   }
+
+  // Importers: the root ('.') and the workspaces, each a component of the root named by its package.json.
+  const importerRefs = new Map<string, string>([['', root.ref]]);
+  const importerPaths = new Set(importers.map((i) => i.path));
   for (const imp of importers) {
+    if (imp.path === '') continue;
+    const { name, version } = manifestIdentity(manifestAt(imp.path));
+    // Without its package.json a workspace has no name to list: its dependencies are the root's.
+    if (name === undefined) continue;
+    importerRefs.set(imp.path, builder.add(makeNpmPackage({ name, version: version ?? '', source: 'workspace', resolved: imp.path })));
+  }
+  const linkRef = (imp: Importer, name: string, ref: string): string | undefined => {
+    const path = normalizeRelPath(`${imp.path}/${ref.slice('link:'.length)}`);
+    const ws = importerRefs.get(path);
+    if (ws !== undefined || importerPaths.has(path)) return ws;
+    // A linked directory is a package only if its package.json says so (`link:./types` may be any folder).
+    const m = manifestIdentity(manifestAt(path));
+    if (m.name === undefined) return undefined;
+    return builder.add(makeNpmPackage({ name: m.name, version: m.version ?? '', source: 'link', resolved: ref }));
+  };
+  for (const imp of importers) {
+    const from = importerRefs.get(imp.path) ?? root.ref;
+    if (from !== root.ref) builder.edge(root.ref, from);
     for (const [name, ref] of [...imp.prod, ...imp.dev]) {
+      if (ref.startsWith('link:')) {
+        const t = linkRef(imp, name, ref);
+        if (t !== undefined) builder.edge(from, t);
+        continue;
+      }
       const target = depTarget(major, name, ref);
       const t = target === undefined ? undefined : refs.get(target);
-      if (t !== undefined) builder.edge(root.ref, t);
+      if (t !== undefined) builder.edge(from, t);
     }
   }
   const lockfileVersion = String(doc['lockfileVersion']);
   return finishInventory(builder, root, { kind: 'pnpm-lock', lockfileVersion, path: file }, opts.omitDev);
 }
 
-function reach(starts: [string, string][], major: PnpmMajor, edges: Map<string, Set<string>>): Set<string> {
+function isUrl(spec: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:/u.test(spec);
+}
+
+function registryOrLocalPackage(e: PnpmEntry, dev: boolean, optional: boolean): InventoryPackage {
+  const resolution = isRecord(e.entry['resolution']) ? e.entry['resolution'] : {};
+  const repo = strField(resolution['repo']);
+  const directory = strField(resolution['directory']);
+  const resolved = strField(resolution['tarball']) ?? (repo ? `git+${repo}#${strField(resolution['commit']) ?? ''}` : undefined);
+  return makeNpmPackage({
+    name: e.name,
+    version: e.version,
+    integrity: resolution['integrity'],
+    resolved: e.local ? `${e.local.kind}:${directory ?? e.local.path}` : resolved,
+    license: e.entry['license'],
+    dev,
+    optional,
+    ...(e.local ? { source: e.local.kind } : {}),
+  });
+}
+
+/**
+ * `node@runtime:26.7.0` (pnpm's `devEngines.runtime`): Node.js itself, not the npm package `node`. It is
+ * a `platform` component with the purl syft gives a Node.js binary, `pkg:generic/node@26.7.0`; likewise
+ * `deno@runtime:` and `bun@runtime:`. Its per-platform archives' digests differ, so none is listed.
+ */
+function runtimePackage(e: PnpmEntry, dev: boolean, optional: boolean): InventoryPackage {
+  const purl = `pkg:generic/${encodeURIComponent(e.name)}@${encodeURIComponent(e.version)}`;
+  return {
+    ref: purl,
+    name: e.name,
+    version: e.version,
+    purl,
+    hashes: [],
+    licenses: [],
+    dev,
+    optional,
+    source: 'unknown',
+    ecosystem: 'generic',
+    componentType: 'platform',
+    properties: { 'pnpm:runtime': 'true' },
+  };
+}
+
+function reach(starts: string[], edges: Map<string, Set<string>>): Set<string> {
   const seen = new Set<string>();
-  const stack = starts.flatMap(([n, r]) => depTarget(major, n, r) ?? []);
+  const stack = [...starts];
   while (stack.length > 0) {
     const id = stack.pop() as string;
     if (seen.has(id)) continue;

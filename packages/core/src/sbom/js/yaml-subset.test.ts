@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -21,6 +21,15 @@ const files = [
 
 const plain = (v: unknown): unknown => JSON.parse(JSON.stringify(v)) as unknown;
 
+/** Every YAML document of the lockfile corpus (fixtures/lockfiles), pnpm's multi-document lockfile split at `---`. */
+function corpusDocuments(): [string, string][] {
+  const corpus = join(repo, 'fixtures/lockfiles');
+  return readdirSync(corpus)
+    .flatMap((d) => ['pnpm-lock.yaml', 'yarn.lock'].map((f) => join(corpus, d, f)))
+    .filter((f) => existsSync(f) && !readFileSync(f, 'utf8').startsWith('# yarn lockfile v1') && !readFileSync(f, 'utf8').includes('\n# yarn lockfile v1'))
+    .flatMap((f) => readFileSync(f, 'utf8').split(/^---$/mu).filter((t) => t.trim() !== '').map((t, i): [string, string] => [`${f.slice(corpus.length + 1)} #${i}`, t]));
+}
+
 describe('parseYamlSubset', () => {
   it.each(files)('reads %s exactly as the yaml package does', (file) => {
     const text = readFileSync(file, 'utf8');
@@ -37,9 +46,15 @@ describe('parseYamlSubset', () => {
     ['nested flow', 'a: {b: {c: 1}}\n'],
     ['documents', '---\na: 1\n'],
     ['unterminated quotes', "a: 'x\n"],
-    ['mapping sequence items', 'a:\n  - b: 1\n'],
+    ['nested sequence items', 'a:\n  - - b\n'],
+    ['mapping items with a wide indent', 'a:\n  -   b: 1\n'],
   ])('gives up on %s', (_what, text) => {
     expect(parseYamlSubset(text)).toBeUndefined();
+  });
+  it.each(corpusDocuments())('reads the corpus document %s exactly as the yaml package does', (_name, text) => {
+    const fast = parseYamlSubset(text);
+    expect(fast, 'fell back to the full parser').toBeDefined();
+    expect(plain(fast)).toEqual(plain(parse(text, { uniqueKeys: false })));
   });
   it('reads quoting, scalars and flow collections like YAML 1.2 core', () => {
     const text = "'a''b': \"c\\\"d\"\nn: 5.4\nv: '9.0'\nt: true\nz: ~\nf: {integrity: sha512-x, tarball: 'https://h.example.test/a.tgz'}\nl: [x64, arm64]\ne: []\nk:\n- one\n- 'two'\n";
@@ -68,6 +83,8 @@ describe('parseYamlSubset', () => {
       (): string => `a:\n- ${pick()}\nb: ${pick()}\n`,
       (): string => `a:\n  b:\n    ${pick()}: ${pick()}\n  c: ${pick()}\n# x\nd: ${pick()}\n`,
       (): string => `a: ${pick()}\r\n${' '.repeat(rnd(3))}b: ${pick()}  \r\n`,
+      (): string => `k:\n  - ${pick()}: ${pick()}\n    x: ${pick()}\n  - y:\n      ${pick()}: ${pick()}\n    z: [${pick()}]\n`,
+      (): string => `k:\n- a: ${pick()}\n  b:\n  - ${pick()}\n- ${pick()}\nl: ${pick()}\n`,
     ];
     let accepted = 0;
     const wrong: string[] = [];

@@ -1,7 +1,7 @@
 /**
- * A fast reader for the YAML subset that pnpm and yarn berry write: block mappings and sequences,
- * plain / single- / double-quoted scalars, one-line flow collections. Anything else (anchors, aliases,
- * tags, block scalars, multi-line or nested flow values, tabs) makes it give up with `undefined`, and
+ * A fast reader for the YAML subset that pnpm and yarn berry write: block mappings and sequences (of
+ * scalars or mappings), plain / single- / double-quoted scalars, one-line flow collections. Anything else
+ * (anchors, aliases, tags, block scalars, multi-line or nested flow values, tabs) makes it give up with `undefined`, and
  * the caller falls back to the full `yaml` parser, which is ~10x slower on a 1,000-package lockfile.
  */
 
@@ -97,8 +97,9 @@ function splitFlow(body: string): string[] {
   }
   // `[]` and `[a, b,]`: the empty text after the last comma (or of an empty body) is no item.
   if (parts[parts.length - 1] === '') parts.pop();
-  // An empty item elsewhere (`[a,,b]`, `[,]`) is an error the full parser reports.
-  for (const p of parts) if (p === '') throw new Unsupported();
+  // An empty item elsewhere (`[a,,b]`, `[,]`) is an error the full parser reports, as is a stray flow
+  // indicator in a plain item (`[a]]`).
+  for (const p of parts) if (p === '' || (p.charCodeAt(0) !== 39 && p.charCodeAt(0) !== 34 && /[\]}]/.test(p))) throw new Unsupported();
   return parts;
 }
 
@@ -207,9 +208,19 @@ export function parseYamlSubset(src: string): unknown {
       if (isItem(texts[pos] as string)) {
         const arr: Value[] = [];
         while (pos < count && indents[pos] === at && isItem(texts[pos] as string)) {
-          const item = (texts[pos] as string).slice(2).trim();
+          const text = texts[pos] as string;
+          const item = text.slice(2).trim();
+          if (item === '' || item.startsWith('- ')) throw new Unsupported(); // nested sequences: not written by these tools
+          if (/^[^'"{[].*?:( |$)/.test(item) || /^['"].*['"]:( |$)/.test(item)) {
+            // `- key: value` starts a mapping whose keys sit two columns right of the dash (pnpm's
+            // runtime `variants`); this line becomes its first key and the block is read from there.
+            if (text.charCodeAt(1) !== 32 || text.charCodeAt(2) === 32) throw new Unsupported();
+            texts[pos] = item;
+            indents[pos] = at + 2;
+            arr.push(block(at + 2));
+            continue;
+          }
           pos++;
-          if (item === '' || /^[^'"{[].*?:( |$)/.test(item) || /^['"].*['"]:( |$)/.test(item)) throw new Unsupported(); // nested/mapping items: not written by these tools
           arr.push(scalar(item));
         }
         return arr;

@@ -9,17 +9,19 @@ export const YAML_MAX_ALIAS_COUNT = 100;
 const require = createRequire(import.meta.url);
 let yaml: typeof import('yaml') | undefined;
 
-/** Parses a YAML lockfile to an object, mapping alias bombs to YAML_ALIAS_LIMIT and syntax errors to LOCKFILE_MALFORMED. */
-export function parseYamlLockfile(file: string, text: string): Record<string, unknown> {
-  // The lockfile subset parses ~10x faster by hand; anything unusual goes to the full parser.
-  const fast = parseYamlSubset(text);
-  if (isRecord(fast)) return fast;
-  let doc: unknown;
+function fullParse(file: string, text: string): unknown[] {
   try {
     // uniqueKeys off: yarn berry lockfiles in the wild repeat entries; the last one wins.
     // yaml loads on first use: npm lockfiles never need it.
     yaml ??= require('yaml') as typeof import('yaml');
-    doc = yaml.parse(text, { maxAliasCount: YAML_MAX_ALIAS_COUNT, uniqueKeys: false, prettyErrors: false, merge: false });
+    const options = { maxAliasCount: YAML_MAX_ALIAS_COUNT, uniqueKeys: false, prettyErrors: false, merge: false } as const;
+    const docs = yaml.parseAllDocuments(text, options);
+    if (!Array.isArray(docs)) throw (docs as { errors?: Error[] }).errors?.[0] ?? new Error('not a YAML stream');
+    return docs.map((d) => {
+      const err = d.errors[0];
+      if (err) throw err;
+      return d.toJS(options) as unknown;
+    });
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     if (/alias count/iu.test(msg)) {
@@ -27,6 +29,29 @@ export function parseYamlLockfile(file: string, text: string): Record<string, un
     }
     throw malformed(file, `not valid YAML (${msg.split('\n')[0] ?? msg})`, err);
   }
-  if (!isRecord(doc)) throw malformed(file, 'the top level is not a mapping');
-  return doc;
+}
+
+// A line that is only `---` (a document start marker; pnpm writes no block scalars it could sit in).
+const DOCUMENT_START = /^---[ ]*\r?$/mu;
+
+/**
+ * Parses a YAML lockfile into its documents, each a mapping: one for yarn and most pnpm lockfiles, two for
+ * the pnpm lockfiles that start with the package manager's own (`packageManagerDependencies`). Alias
+ * bombs are YAML_ALIAS_LIMIT, anything else unreadable LOCKFILE_MALFORMED.
+ */
+export function parseYamlLockfileDocuments(file: string, text: string): Record<string, unknown>[] {
+  // The lockfile subset parses ~10x faster by hand; anything unusual goes to the full parser.
+  const parts = DOCUMENT_START.test(text) ? text.split(DOCUMENT_START).filter((p) => p.trim() !== '') : [text];
+  const fast = parts.map((p) => parseYamlSubset(p));
+  let docs: unknown[] = fast.every(isRecord) ? fast : fullParse(file, text);
+  docs = docs.filter((d) => d !== null && d !== undefined);
+  if (docs.length === 0 || !docs.every(isRecord)) throw malformed(file, 'the top level is not a mapping');
+  return docs as Record<string, unknown>[];
+}
+
+/** Parses a single-document YAML lockfile (yarn berry) to an object. */
+export function parseYamlLockfile(file: string, text: string): Record<string, unknown> {
+  const docs = parseYamlLockfileDocuments(file, text);
+  if (docs.length > 1) throw malformed(file, `${docs.length} YAML documents where one is expected`);
+  return docs[0] as Record<string, unknown>;
 }

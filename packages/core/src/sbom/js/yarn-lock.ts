@@ -5,10 +5,13 @@ import {
   isRecord,
   makeNpmPackage,
   malformed,
+  manifestIdentity,
   nameFromRegistryUrl,
+  normalizeRelPath,
   rootRef,
   strField,
   unsupported,
+  type ProjectFiles,
 } from './common.js';
 import { parseYamlLockfile } from './yaml.js';
 
@@ -19,9 +22,14 @@ export interface RootManifest {
   dependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
   optionalDependencies?: Record<string, string>;
+  /** `workspaces` globs: yarn v1 lockfiles do not list workspaces, so they are found from these. */
+  workspaces?: string[];
 }
 
-export type YarnOptions = CatalogOptions & { manifest?: RootManifest };
+export type YarnOptions = CatalogOptions & { manifest?: RootManifest; project?: ProjectFiles };
+
+/** Berry `__metadata.version`s: 4 (yarn 2), 4 to 6 (yarn 3), 7 and 8 (yarn 4), up to 10 (later yarn 4 releases). */
+const BERRY_VERSIONS = { min: 3, max: 10 };
 
 export function isYarnBerry(text: string): boolean {
   return /^__metadata:\s*$/mu.test(text);
@@ -124,7 +132,7 @@ const DEPENDENCY_SECTIONS = ['dependencies', 'optionalDependencies'] as const;
 
 function parseYarnClassic(file: string, text: string, opts: YarnOptions): Inventory {
   const header = /^# yarn lockfile v(\d+)/mu.exec(text);
-  if (header && header[1] !== '1') throw unsupported(file, `yarn lockfile v${header[1]} is not supported`);
+  if (header && header[1] !== '1') throw unsupported(file, `yarn lockfile v${header[1]} is not supported (v1 and berry are)`, { version: header[1] ?? '', supported: 'v1, berry' });
   const doc = parseYarnClassicSyntax(file, text);
   const entries: { descriptors: string[]; name: string; version: string; entry: ClassicObject }[] = [];
   for (const [key, entry] of Object.entries(doc)) {
@@ -146,12 +154,51 @@ function parseYarnClassic(file: string, text: string, opts: YarnOptions): Invent
     }
     return out;
   };
-  return assemble(file, 'yarn-classic', '1', entries.map((e) => ({
+  const assembled: AssembleEntry[] = entries.map((e) => ({
     descriptors: e.descriptors,
     pkg: { name: e.name, version: e.version, integrity: e.entry['integrity'] ?? sha1FromResolved(e.entry['resolved']), resolved: e.entry['resolved'], source: undefined },
     deps: deps(e.entry),
     workspace: undefined,
-  })), opts);
+  }));
+  // yarn v1 leaves workspaces out of the lockfile: they are the package.json files the root's globs find.
+  for (const path of expandWorkspaces(opts.manifest?.workspaces ?? [], opts.project)) {
+    const m = opts.project?.packageJson(path);
+    const { name, version } = manifestIdentity(m);
+    if (name === undefined || !m) continue;
+    const ranges = (section: unknown): string[] => (isRecord(section) ? Object.entries(section).flatMap(([n, r]) => (typeof r === 'string' ? [`${n}@${r}`] : [])) : []);
+    assembled.push({
+      descriptors: [`${name}@workspace:${path}`],
+      pkg: { name, version: version ?? '', integrity: undefined, resolved: undefined, source: 'workspace' },
+      deps: [...ranges(m['dependencies']), ...ranges(m['optionalDependencies'])],
+      devDeps: ranges(m['devDependencies']),
+      workspace: path,
+    });
+  }
+  return assemble(file, 'yarn-classic', '1', assembled, opts);
+}
+
+/** The directories a root's `workspaces` globs name (`packages/*`, `packages/**`, `tools/cli`), that have a package.json. */
+export function expandWorkspaces(globs: string[], project: ProjectFiles | undefined): string[] {
+  if (!project) return [];
+  const found = new Set<string>();
+  const walk = (base: string, segs: string[], depth: number): void => {
+    if (found.size >= 10_000 || depth > 16) return;
+    if (segs.length === 0) {
+      if (base !== '' && project.packageJson(base)) found.add(base);
+      return;
+    }
+    const [seg, ...rest] = segs as [string, ...string[]];
+    const join = (name: string): string => (base === '' ? name : `${base}/${name}`);
+    if (seg === '**') {
+      walk(base, rest, depth + 1);
+      for (const d of project.subdirectories(base)) walk(join(d), segs, depth + 1);
+    } else if (seg.includes('*')) {
+      const re = new RegExp(`^${seg.replace(/[.+^${}()|[\]\\?]/gu, '\\$&').replaceAll('*', '.*')}$`, 'u');
+      for (const d of project.subdirectories(base)) if (re.test(d)) walk(join(d), rest, depth + 1);
+    } else walk(join(seg), rest, depth + 1);
+  };
+  for (const g of globs) if (!g.startsWith('!')) walk('', normalizeRelPath(g).split('/').filter(Boolean), 0);
+  return [...found].sort();
 }
 
 // Classic lockfiles without `integrity` still carry the tarball sha1 as the URL fragment.
@@ -169,8 +216,11 @@ function parseYarnBerry(file: string, text: string, opts: YarnOptions): Inventor
   const version = isRecord(meta) ? meta['version'] : undefined;
   if (typeof version !== 'number' && typeof version !== 'string') throw malformed(file, '__metadata.version is missing');
   const major = Number(version);
-  if (!(major >= 3 && major <= 8)) throw unsupported(file, `yarn berry lockfile __metadata.version ${String(version)} is not supported (3-8 are)`);
-  const entries: Parameters<typeof assemble>[3] = [];
+  if (!(Number.isInteger(major) && major >= BERRY_VERSIONS.min && major <= BERRY_VERSIONS.max)) {
+    const supported = `${BERRY_VERSIONS.min} to ${BERRY_VERSIONS.max} (yarn 2, 3 and 4)`;
+    throw unsupported(file, `yarn berry lockfile __metadata.version ${String(version)} is not supported (${supported} are)`, { version: String(version), supported });
+  }
+  const entries: AssembleEntry[] = [];
   for (const [key, entry] of Object.entries(doc)) {
     if (key === '__metadata') continue;
     if (!isRecord(entry)) throw malformed(file, `"${key}" is not a mapping`);
@@ -181,9 +231,13 @@ function parseYarnBerry(file: string, text: string, opts: YarnOptions): Inventor
     const pkgVersion = entry['version'] === undefined ? undefined : String(entry['version']);
     if (!first || !resolved || pkgVersion === undefined) throw malformed(file, `"${key}" has no name, resolution or version`);
     const protocol = resolved[1].slice(0, resolved[1].indexOf(':') + 1);
-    const workspace = protocol === 'workspace:' ? resolved[1].slice('workspace:'.length) : undefined;
-    // Workspaces keep the name they are depended on by; everything else the name it resolved to.
-    const name = workspace !== undefined ? first[0] : resolved[0];
+    const workspace = protocol === 'workspace:' ? normalizeRelPath(resolved[1].slice('workspace:'.length)) || '.' : undefined;
+    // Workspaces and local directories (`0.0.0-use.local`, yarn's placeholder) are named and versioned by
+    // their package.json; everything else keeps the name it resolved to.
+    const localDir = workspace ?? localDirectory(protocol, resolved[1]);
+    const own = localDir !== undefined && localDir !== '.' ? manifestIdentity(opts.project?.packageJson(localDir)) : undefined;
+    const name = own?.name ?? (workspace !== undefined ? first[0] : resolved[0]);
+    const version = own?.version ?? (pkgVersion === '0.0.0-use.local' ? '' : pkgVersion);
     const deps = ['dependencies', 'optionalDependencies'].flatMap((s) => {
       const section = entry[s];
       return isRecord(section) ? Object.entries(section).map(([n, r]) => `${n}@${String(r)}`) : [];
@@ -191,7 +245,7 @@ function parseYarnBerry(file: string, text: string, opts: YarnOptions): Inventor
     const source = workspace !== undefined ? 'workspace' : protocol === 'npm:' ? 'registry' : protocol === 'link:' || protocol === 'portal:' ? 'link' : protocol === 'file:' ? 'file' : resolution.includes('git') ? 'git' : undefined;
     entries.push({
       descriptors,
-      pkg: { name, version: pkgVersion, integrity: undefined, resolved: source && source !== 'registry' && source !== 'workspace' ? resolution : undefined, source },
+      pkg: { name, version, integrity: undefined, resolved: source && source !== 'registry' && source !== 'workspace' ? resolution : undefined, source },
       deps,
       workspace,
     });
@@ -199,27 +253,46 @@ function parseYarnBerry(file: string, text: string, opts: YarnOptions): Inventor
   return assemble(file, 'yarn-berry', String(version), entries, opts);
 }
 
+/** `file:`/`link:`/`portal:` paths relative to the lockfile's directory, when the locator is the root workspace's. */
+function localDirectory(protocol: string, reference: string): string | undefined {
+  if (protocol !== 'file:' && protocol !== 'link:' && protocol !== 'portal:') return undefined;
+  const body = reference.slice(protocol.length);
+  const sep = body.indexOf('::');
+  const path = sep === -1 ? body : body.slice(0, sep);
+  const params = new URLSearchParams(sep === -1 ? '' : body.slice(sep + 2));
+  const locator = params.get('locator');
+  if (locator !== null && !/@workspace:\.?$/u.test(locator)) {
+    const ws = /@workspace:(.+)$/u.exec(locator)?.[1];
+    return ws === undefined ? undefined : normalizeRelPath(`${ws}/${path}`);
+  }
+  return /\.(tgz|tar\.gz)$/u.test(path) ? undefined : normalizeRelPath(path);
+}
+
 // ---- shared: descriptors -> packages, edges, dev reachability ----
 
-function assemble(
-  file: string,
-  kind: 'yarn-classic' | 'yarn-berry',
-  lockfileVersion: string,
-  entries: {
-    descriptors: string[];
-    pkg: { name: string; version: string; integrity: unknown; resolved: unknown; source: 'registry' | 'git' | 'file' | 'link' | 'workspace' | undefined };
-    deps: string[];
-    workspace: string | undefined;
-  }[],
-  opts: YarnOptions,
-): Inventory {
+interface AssembleEntry {
+  descriptors: string[];
+  pkg: { name: string; version: string; integrity: unknown; resolved: unknown; source: 'registry' | 'git' | 'file' | 'link' | 'workspace' | undefined };
+  deps: string[];
+  /** A workspace's devDependencies (yarn v1 workspaces, read from their package.json). */
+  devDeps?: string[];
+  workspace: string | undefined;
+}
+
+function assemble(file: string, kind: 'yarn-classic' | 'yarn-berry', lockfileVersion: string, entries: AssembleEntry[], opts: YarnOptions): Inventory {
   const byDescriptor = new Map<string, number>();
-  entries.forEach((e, i) => e.descriptors.forEach((d) => byDescriptor.set(d, i)));
+  const workspaceByName = new Map<string, number>();
+  entries.forEach((e, i) => {
+    e.descriptors.forEach((d) => byDescriptor.set(d, i));
+    if (e.workspace !== undefined && e.workspace !== '.') workspaceByName.set(e.pkg.name, i);
+  });
   const lookup = (desc: string): number | undefined => {
     const hit = byDescriptor.get(desc);
     if (hit !== undefined) return hit;
     const split = splitDescriptor(desc);
-    return split ? byDescriptor.get(`${split[0]}@npm:${split[1]}`) : undefined;
+    if (!split) return undefined;
+    // yarn v1 links a workspace for any range of its name (and lists none of them).
+    return byDescriptor.get(`${split[0]}@npm:${split[1]}`) ?? workspaceByName.get(split[0]);
   };
 
   const rootIndex = entries.findIndex((e) => e.workspace === '.');
@@ -236,7 +309,7 @@ function assemble(
   const devStarts = m ? manifestDeps(m.devDependencies) : [];
   const prodReach = new Set<number>();
   const stack = prodStarts.flatMap((d) => lookup(d) ?? []);
-  for (const e of entries) if (e.workspace !== undefined && e.workspace !== '.') stack.push(entries.indexOf(e));
+  for (const i of workspaceByName.values()) stack.push(i);
   while (stack.length > 0) {
     const i = stack.pop() as number;
     if (prodReach.has(i)) continue;
@@ -257,7 +330,9 @@ function assemble(
   entries.forEach((e, i) => {
     const from = refs[i];
     if (from === undefined) return;
-    for (const d of e.deps) {
+    // Workspaces are components of the root.
+    if (e.workspace !== undefined && from !== root.ref) builder.edge(root.ref, from);
+    for (const d of [...e.deps, ...(e.devDeps ?? [])]) {
       const j = lookup(d);
       const to = j === undefined ? undefined : refs[j];
       if (to !== undefined) builder.edge(from, to);
