@@ -4,6 +4,7 @@ import { EXIT, reportError, type CliIO, type ExitCode, type GlobalArgs } from '.
 import { resolveSigning, readSmallFile } from './sign.js';
 import { imageSigningOptions, registryClient, type ImageSigningArgs } from './sign-image.js';
 import type { CommandModule } from './types.js';
+import { PREDICATE_TYPE_HELP, predicateTypeFor } from '../predicate-types.js';
 
 interface Args extends ImageSigningArgs {
   predicate: string;
@@ -16,7 +17,7 @@ const mod: CommandModule<Args> = {
   builder: (y: Argv<GlobalArgs>) =>
     imageSigningOptions(y)
       .option('predicate', { type: 'string', demandOption: true, describe: 'predicate JSON file' })
-      .option('type', { type: 'string', demandOption: true, describe: 'predicate type URI (e.g. https://slsa.dev/provenance/v1)' }) as unknown as Argv<GlobalArgs & Args>,
+      .option('type', { type: 'string', default: 'custom', describe: PREDICATE_TYPE_HELP }) as unknown as Argv<GlobalArgs & Args>,
   handler: async (args, io: CliIO): Promise<ExitCode> => {
     const client = await registryClient((args as { authfile?: string }).authfile);
     try {
@@ -29,13 +30,14 @@ const mod: CommandModule<Args> = {
         if (err instanceof ProvenantError) throw err;
         throw new ProvenantError('JSON_INVALID', `predicate ${args.predicate} is not JSON`, { cause: err });
       }
+      const predicateType = predicateTypeFor(args.type);
       const img = await resolveImage(client, args.image);
-      const statement = createStatement([{ name: dockerReference(img.registry, img.repository), digest: { sha256: img.digest.slice(7) } }], args.type, predicate);
+      const statement = createStatement([{ name: dockerReference(img.registry, img.repository), digest: { sha256: img.digest.slice(7) } }], predicateType, predicate);
       const signing = await resolveSigning({ ...args, bundle: '-' });
       const r = await attestImage(client, img, statement, signing.signer, { format: args.format, sign: signing.options });
       if (args.json) io.out(JSON.stringify({ ok: true, image: r.image, attManifest: r.legacy, referrer: r.referrer }) + '\n');
       else io.out(`${r.image}\n`);
-      if (!args.quiet) io.err(`attested ${r.image} (${args.type}) with ${signing.description}\n`);
+      if (!args.quiet) io.err(`attested ${r.image} (${predicateType}) with ${signing.description}\n`);
       return EXIT.OK;
     } catch (err) {
       return reportError(io, err, args.json);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { ProvenantError } from '@provenant/core/errors';
 import type { CommandModule } from './types.js';
+import { PREDICATE_TYPE_HELP, predicateTypeFor } from '../predicate-types.js';
 import { readArtifactFile, readSmallFile, resolveSigning, signingOptions, writeBundleAndReport, type SigningArgs } from './sign.js';
 
 interface AttestArgs extends SigningArgs {
@@ -10,29 +11,7 @@ interface AttestArgs extends SigningArgs {
   type: string;
 }
 
-/** cosign's --type shorthands; anything else must be the predicate type URI itself. */
-export const PREDICATE_TYPE_ALIASES: Readonly<Record<string, string>> = {
-  slsaprovenance: 'https://slsa.dev/provenance/v0.2',
-  slsaprovenance02: 'https://slsa.dev/provenance/v0.2',
-  slsaprovenance1: 'https://slsa.dev/provenance/v1',
-  spdx: 'https://spdx.dev/Document',
-  spdxjson: 'https://spdx.dev/Document',
-  cyclonedx: 'https://cyclonedx.org/bom',
-  vuln: 'https://cosign.sigstore.dev/attestation/vuln/v1',
-  openvex: 'https://openvex.dev/ns',
-  custom: 'https://cosign.sigstore.dev/attestation/v1',
-};
-
-export function predicateTypeFor(type: string): string {
-  const alias = PREDICATE_TYPE_ALIASES[type.toLowerCase()];
-  if (alias) return alias;
-  try {
-    new URL(type);
-  } catch {
-    throw new ProvenantError('USAGE', `--type ${type} is neither a predicate type URI nor one of ${Object.keys(PREDICATE_TYPE_ALIASES).join(', ')}`);
-  }
-  return type;
-}
+export { PREDICATE_TYPE_ALIASES, predicateTypeFor } from '../predicate-types.js';
 
 const mod: CommandModule<AttestArgs> = {
   command: 'attest <file>',
@@ -40,7 +19,7 @@ const mod: CommandModule<AttestArgs> = {
   builder: (y) =>
     signingOptions(y)
       .option('predicate', { type: 'string', demandOption: true, describe: 'JSON file with the predicate' })
-      .option('type', { type: 'string', default: 'custom', describe: 'predicate type URI, or a cosign shorthand (slsaprovenance1, cyclonedx, spdxjson, vuln, custom)' })
+      .option('type', { type: 'string', default: 'custom', describe: PREDICATE_TYPE_HELP })
       .positional('file', { type: 'string', demandOption: true, describe: 'the subject file (its sha256 goes in the statement)' }) as never,
   handler: async (args, io) => {
     const predicateType = predicateTypeFor(args.type);

@@ -6,7 +6,7 @@ import type { CommandModule } from './types.js';
 
 interface PipelineArgs {
   dir?: string;
-  out: string;
+  output: string;
   image?: string;
   authfile?: string;
   key?: string;
@@ -24,7 +24,7 @@ const mod: CommandModule<PipelineArgs> = {
   builder: (y) =>
     y
       .positional('dir', { type: 'string', describe: 'project directory (default: the embedded sample in fixtures/sample-app)' })
-      .option('out', { type: 'string', default: './evidence', describe: 'evidence directory to write (replaced atomically)' })
+      .option('output', { type: 'string', alias: ['o', 'out'], default: './evidence', describe: 'evidence directory to write (replaced atomically); --out is an alias' })
       .option('image', { type: 'string', describe: 'also sign and attest this image in its registry (a tag is resolved to its digest once)' })
       .option('authfile', { type: 'string', describe: 'docker-format auth file for --image' })
       .option('key', { type: 'string', describe: 'sign with this private key instead of an ephemeral one' })
@@ -53,7 +53,7 @@ const mod: CommandModule<PipelineArgs> = {
     const withSigner = source ? PIPELINE_STAGES.map((s) => (s.name === 'sign' ? source : s)) : PIPELINE_STAGES;
     const stages = args.image ? withImageStage(withSigner, imageStage(args.image, args.authfile ? { authFile: args.authfile } : {})) : withSigner;
     const onStage = io.isTTY && !args.quiet && !args.json ? progressBar(io) : undefined;
-    const { outDir, index } = await runPipeline({ projectDir, outDir: args.out, stages, ...(log ? { log } : {}), ...(onStage ? { onStage } : {}) });
+    const { outDir, index } = await runPipeline({ projectDir, outDir: args.output, stages, ...(log ? { log } : {}), ...(onStage ? { onStage } : {}) });
     io.out(args.json ? JSON.stringify(index, null, 2) + '\n' : summary(outDir, index));
     return EXIT.OK;
   },

@@ -24,7 +24,7 @@ const mod: CommandModule<Args> = {
       .positional('subject', { type: 'string', array: true, default: [], describe: 'files, globs, or images as repo@sha256:<hex>' })
       .option('checksums', { type: 'string', describe: 'sha256sum-format file listing subjects' })
       .option('builder-id', { type: 'string', describe: 'builder id (required outside GitHub Actions and GitLab CI)' })
-      .option('output', { type: 'string', describe: 'write the statement (or with --sign the Sigstore bundle) here; default stdout' })
+      .option('output', { type: 'string', alias: 'o', describe: 'write the statement (or with --sign the Sigstore bundle) here; default stdout' })
       .option('sign', { type: 'boolean', default: false, describe: 'sign the statement into a DSSE Sigstore bundle' })
       .option('key', { type: 'string', describe: 'private key for --sign (else keyless)' })
       .option('password-file', { type: 'string' })

@@ -24,8 +24,8 @@ const mod: CommandModule<TrustArgs> = {
   builder: (y) =>
     y
       .positional('action', { choices: ['update', 'show'] as const, demandOption: true, describe: 'update: run TUF and refresh the cache; show: print what is cached and how old' })
-      .option('mirror', { type: 'string', describe: `TUF repository URL (default ${SIGSTORE_TUF_MIRROR})` })
-      .option('root', { type: 'string', describe: "initial TUF root.json to trust for --mirror (default: the Sigstore root shipped with provenant)" })
+      .option('mirror', { type: 'string', describe: `TUF repository URL (default $PROVENANT_TUF_MIRROR, else ${SIGSTORE_TUF_MIRROR})` })
+      .option('root', { type: 'string', describe: 'initial root.json of --mirror, used when the cache holds none for it yet (default $PROVENANT_TUF_ROOT, else the Sigstore root shipped with provenant)' })
       .example('provenant trust update', "refresh Sigstore's public-good trusted root and npm keys (cosign initialize)")
       .example('provenant trust show --json', 'what is cached, from which repository, and how old')
       .example('PROVENANT_TRUST_DIR=./trust provenant trust update --mirror https://tuf.example.test --root root.json', 'a private TUF repository into another cache') as never,
@@ -34,7 +34,7 @@ const mod: CommandModule<TrustArgs> = {
     try {
       if (args.action === 'update') {
         const { updateTrust } = await import('../trust/update.js');
-        const state = await updateTrust({ mirror: args.mirror, root: args.root, dir });
+        const state = await updateTrust({ mirror: args.mirror ?? process.env.PROVENANT_TUF_MIRROR, root: args.root ?? process.env.PROVENANT_TUF_ROOT, dir });
         if (args.json) io.out(JSON.stringify({ ok: true, dir, ...state }) + '\n');
         else if (!args.quiet) {
           io.err(`provenant: trust updated from ${state.mirror} (root v${state.rootVersion}, timestamp v${state.timestamp.version} expires ${state.timestamp.expires})\n`);

@@ -4,6 +4,7 @@ import { EXIT, type CliIO, type ExitCode, type GlobalArgs } from '../io.js';
 import { readSmallFile } from '../files.js';
 import { registryClient } from './sign-image.js';
 import type { CommandModule } from './types.js';
+import { PREDICATE_TYPE_HELP, predicateTypeFor } from '../predicate-types.js';
 import { loadTrustFromArgs, reportDenial } from './verify-artifact.js';
 
 interface Args {
@@ -15,7 +16,7 @@ interface Args {
   certificateOidcIssuerRegexp?: string | undefined;
   trustedRoot?: string | undefined;
   format: 'both' | 'legacy' | 'referrer';
-  ignoreTlog: boolean;
+  insecureIgnoreTlog: boolean;
   attestationType?: string | undefined;
   sourceUri?: string | undefined;
   sourceBranch?: string | undefined;
@@ -40,8 +41,8 @@ const mod: CommandModule<Args> = {
       .option('certificate-oidc-issuer-regexp', { type: 'string' })
       .option('trusted-root', { type: 'string' })
       .option('format', { choices: ['both', 'legacy', 'referrer'] as const, default: 'both' as const })
-      .option('ignore-tlog', { type: 'boolean', default: false, describe: 'accept key-signed signatures with no transparency-log entry (offline keys)' })
-      .option('attestation-type', { type: 'string', describe: 'also require a verified attestation of this predicate type' })
+      .option('insecure-ignore-tlog', { type: 'boolean', default: false, alias: 'ignore-tlog', describe: 'accept key-signed signatures with no transparency-log entry (offline keys), as cosign; --ignore-tlog is an alias' })
+      .option('attestation-type', { type: 'string', alias: 'type', describe: `also require a verified attestation of this type (${PREDICATE_TYPE_HELP})` })
       .option('source-uri', { type: 'string', describe: 'verify SLSA provenance from slsa-github-generator (slsa-verifier semantics)' })
       .option('source-branch', { type: 'string' })
       .option('source-tag', { type: 'string' })
@@ -56,7 +57,7 @@ const mod: CommandModule<Args> = {
       // The tag is resolved once; everything after uses the digest.
       const img = await cosign.resolveImage(client, args.image);
       const trust = args.key && !args.trustedRoot && !process.env.PROVENANT_TRUSTED_ROOT ? loadTrustedRoot(EMPTY_ROOT) : await loadTrustFromArgs(args.trustedRoot);
-      const verifyOptions = args.ignoreTlog ? { tlogThreshold: 0, timestampThreshold: 0 } : {};
+      const verifyOptions = args.insecureIgnoreTlog ? { tlogThreshold: 0, timestampThreshold: 0 } : {};
       if (args.sourceUri) {
         const slsa = await import('@provenant/core/slsa');
         const found = await cosign.readImageSignatures(client, img, args.format);
@@ -80,7 +81,7 @@ const mod: CommandModule<Args> = {
         };
       }
       const r = await cosign.verifyImage(client, img, policy, trust, { format: args.format, verify: verifyOptions });
-      const wantType = args.attestationType;
+      const wantType = args.attestationType === undefined ? undefined : predicateTypeFor(args.attestationType, '--attestation-type');
       const report = { ok: false, image: `${img.registry}/${img.repository}@${img.digest}`, signatures: r.signatures.length, attestations: r.attestations.map((a) => ({ source: a.source, predicateType: a.predicateType })), rejected: r.rejected };
       if (r.signatures.length === 0) {
         const first = r.rejected[0];

@@ -26,6 +26,7 @@ export interface BundleVerifyArgs {
   tlogThreshold?: number | undefined;
   timestampThreshold?: number | undefined;
   ctlogThreshold?: number | undefined;
+  insecureIgnoreTlog?: boolean | undefined;
 }
 
 const BUNDLE_LIMIT = 64 * 1024 * 1024;
@@ -135,17 +136,24 @@ function report(result: VerificationResult, artifact: string): Record<string, un
 export async function runBundleVerification(artifactArg: string, args: BundleVerifyArgs & GlobalArgs, io: CliIO): Promise<ExitCode> {
   try {
     if (args.bundle === undefined) throw new ProvenantError('USAGE', '--bundle FILE is required');
-    // Explicit trust material, or what `provenant trust update` cached: nothing is fetched, not even for --staging.
-    const rootPath = await trustedRootPath(args.trustedRoot);
     const policy = await policyFromArgs(args);
+    // cosign's --insecure-ignore-tlog: a key signature needs no log entry, no signing time and no trusted root.
+    const offlineKey = args.insecureIgnoreTlog === true && policy.kind === 'key' && args.trustedRoot === undefined && !process.env.PROVENANT_TRUSTED_ROOT;
+    // Explicit trust material, or what `provenant trust update` cached: nothing is fetched, not even for --staging.
+    const rootPath = offlineKey ? undefined : await trustedRootPath(args.trustedRoot);
     const [bundle, rootJson, artifact, verify] = await Promise.all([
       readInput(args.bundle, BUNDLE_LIMIT, 'bundle'),
-      readInput(rootPath, TRUSTED_ROOT_LIMIT, 'trusted root'),
+      rootPath === undefined ? Promise.resolve(undefined) : readInput(rootPath, TRUSTED_ROOT_LIMIT, 'trusted root'),
       readArtifact(artifactArg),
       import('@provenant/core/verify'),
     ]);
-    const trust = verify.loadTrustedRoot(rootJson);
-    const result = verify.verifyBundle(bundle, artifact, policy, trust, thresholdsFromArgs(args));
+    const trust = rootJson === undefined ? verify.trustMaterialFromKeys({}) : verify.loadTrustedRoot(rootJson);
+    const thresholds = thresholdsFromArgs(args);
+    if (args.insecureIgnoreTlog) {
+      thresholds.tlogThreshold = 0;
+      if (policy.kind === 'key') thresholds.timestampThreshold = 0;
+    }
+    const result = verify.verifyBundle(bundle, artifact, policy, trust, thresholds);
     if (args.json) io.out(JSON.stringify(report(result, artifactArg)) + '\n');
     else if (!args.quiet) io.err(`verified ${artifactArg} against ${args.bundle}\n`);
     return EXIT.OK;
@@ -172,9 +180,10 @@ export const bundleOptions: ArgSpec['options'] = {
   'certificate-github-workflow-name': { type: 'string', describe: 'expected GitHub workflow name (Fulcio extension)' },
   key: { type: 'string', describe: 'PEM public key for key-signed bundles' },
   'trusted-root': { type: 'string', describe: 'Sigstore TrustedRoot JSON (default: $PROVENANT_TRUSTED_ROOT, else the cache `provenant trust update` fills)' },
-  'tlog-threshold': { type: 'number', describe: 'verified transparency-log entries required (default 1; 0 for offline key-signed bundles)' },
+  'tlog-threshold': { type: 'number', describe: 'verified transparency-log entries required (default 1; --insecure-ignore-tlog sets 0)' },
   'timestamp-threshold': { type: 'number', describe: 'verified signing times required, SETs and RFC 3161 together (default 1)' },
   'ctlog-threshold': { type: 'number', describe: 'verified SCTs required on a signing certificate (default 1)' },
+  'insecure-ignore-tlog': { type: 'boolean', describe: 'accept a signature with no transparency-log entry (as cosign); with --key also no signing time and no trusted root' },
 };
 
 interface VerifyArgs extends BundleVerifyArgs, PolicyArgs {

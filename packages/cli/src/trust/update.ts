@@ -18,7 +18,7 @@ const NPM_KEYS_TARGET = /^[a-z0-9.-]+\/keys\.json$/;
 export interface TrustUpdateOptions {
   /** The TUF repository's base URL (metadata at the root, targets under /targets). */
   mirror?: string | undefined;
-  /** An initial root.json to trust instead of the shipped one (required for another mirror). */
+  /** The initial root.json for a mirror with no cached metadata yet (required for a mirror other than Sigstore's). */
   root?: string | undefined;
   /** The cache directory (default trustDir()). */
   dir?: string | undefined;
@@ -64,15 +64,15 @@ export async function updateTrust(opts: TrustUpdateOptions = {}): Promise<TrustS
   const metadataDir = join(dir, 'tuf', mirrorDirName(mirror));
   const targetDir = join(metadataDir, 'targets');
   await mkdir(targetDir, { recursive: true, mode: 0o700 });
-  if (opts.root !== undefined) {
-    // A root given by hand starts the chain of trust over for this mirror.
-    const root = await readSmallFile(opts.root, 'TUF root');
-    if (root.length > ROOT_LIMIT) throw new ProvenantError('FILE_TOO_LARGE', `${opts.root} is larger than ${ROOT_LIMIT} bytes`);
-    await rm(metadataDir, { recursive: true, force: true });
-    await mkdir(targetDir, { recursive: true, mode: 0o700 });
+  // The initial root seeds a mirror's metadata once; later updates start from the newest root trusted
+  // so far (what rollback protection rests on). Removing the cache starts over.
+  if (!(await exists(join(metadataDir, 'root.json')))) {
+    let root: Buffer | string = JSON.stringify(shippedRoot);
+    if (opts.root !== undefined) {
+      root = await readSmallFile(opts.root, 'TUF root');
+      if (root.length > ROOT_LIMIT) throw new ProvenantError('FILE_TOO_LARGE', `${opts.root} is larger than ${ROOT_LIMIT} bytes`);
+    }
     await writeFile(join(metadataDir, 'root.json'), root, { mode: 0o600 });
-  } else if (!(await exists(join(metadataDir, 'root.json')))) {
-    await writeFile(join(metadataDir, 'root.json'), JSON.stringify(shippedRoot), { mode: 0o600 });
   }
 
   const { Updater } = await import('tuf-js');
