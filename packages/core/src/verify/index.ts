@@ -17,7 +17,7 @@ export type { SignedEntity, SignedContent, TlogEntry } from './bundle/entity.js'
 export { verifyBundle } from './verifier.js';
 export type { ArtifactInput, VerifyOptions, VerificationResult, VerifiedSigner, VerifiedTimestamp } from './verifier.js';
 export type { VerificationPolicy, IdentityPolicy } from './policy.js';
-export { FULCIO_EXTENSIONS } from './key/identity.js';
-export type { CertificateIdentity, FulcioExtensions, FulcioExtensionName } from './key/identity.js';
+export { FULCIO_EXTENSIONS, hasSubjectAlternativeName } from './key/identity.js';
+export type { CertificateIdentity, FulcioExtensions, FulcioExtensionName, SanKind, SubjectAltName } from './key/identity.js';
 export { verifyDsseWithKey, preAuthEncoding } from './dsse/index.js';
 export type { VerifiedEnvelope } from './dsse/index.js';

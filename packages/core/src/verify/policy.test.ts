@@ -5,6 +5,7 @@ import { checkIdentityPolicyShape, matchIdentity, type IdentityPolicy } from './
 
 const id: CertificateIdentity = {
   subjectAlternativeNames: ['https://github.com/org/repo/.github/workflows/release.yml@refs/tags/v1.2.3'],
+  subjectAlternativeNameEntries: [{ kind: 'uri', value: 'https://github.com/org/repo/.github/workflows/release.yml@refs/tags/v1.2.3' }],
   issuer: 'https://token.actions.githubusercontent.com',
   extensions: { githubWorkflowRepository: 'org/repo', sourceRepositoryRef: 'refs/tags/v1.2.3' },
 };

@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { ProvenantError } from '../errors.js';
-import type { CertificateIdentity, FulcioExtensions } from './key/identity.js';
+import { hasSubjectAlternativeName, type CertificateIdentity, type FulcioExtensions } from './key/identity.js';
 import type { TimeRange } from './trust/window.js';
 
 /** Who must have signed a keyless (certificate) bundle. */
@@ -48,7 +48,7 @@ export function checkIdentityPolicyShape(policy: IdentityPolicy): void {
 /** Matches a certificate identity against the policy: SAN exactly or by anchored regex, issuer exactly, extensions exactly. */
 export function matchIdentity(identity: CertificateIdentity, policy: IdentityPolicy): void {
   const sans = identity.subjectAlternativeNames;
-  if (policy.subjectAlternativeName !== undefined && !sans.includes(policy.subjectAlternativeName)) {
+  if (policy.subjectAlternativeName !== undefined && !hasSubjectAlternativeName(identity.subjectAlternativeNameEntries, policy.subjectAlternativeName)) {
     throw new ProvenantError('IDENTITY_MISMATCH', `certificate identity ${JSON.stringify(sans)} is not ${policy.subjectAlternativeName}`);
   }
   if (policy.subjectAlternativeNameRegExp !== undefined) {

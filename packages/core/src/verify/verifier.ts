@@ -132,6 +132,8 @@ function verifyContentSignature(content: SignedContent, artifact: Artifact | und
 }
 
 function checkLeafUsage(leaf: Certificate): void {
+  const critical = leaf.unhandledCriticalExtension;
+  if (critical) throw new ProvenantError('CERTIFICATE_INVALID', `signing certificate has a critical extension ${critical} this verifier does not process (RFC 5280 requires refusing it)`);
   if (leaf.basicConstraints.ca) throw new ProvenantError('CERTIFICATE_INVALID', 'signing certificate is a CA certificate');
   const ku = leaf.extension(OID.KEY_USAGE);
   // keyUsage BIT STRING: 03 len unused-bits first-byte; digitalSignature is the top bit of the first byte.

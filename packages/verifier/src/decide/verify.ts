@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { isProvenantError, ProvenantError, type ProvenantErrorCode } from '@provenant/core/errors';
 import { parseSimpleSigningPayload } from '@provenant/core/cosign';
 import { parseStatement } from '@provenant/core/intoto';
-import { trustMaterialFromKeys, verifyBundle, type ArtifactInput, type VerificationResult, type VerifyOptions } from '@provenant/core/verify';
+import { hasSubjectAlternativeName, trustMaterialFromKeys, verifyBundle, type ArtifactInput, type VerificationResult, type VerifyOptions } from '@provenant/core/verify';
 import type { CompiledAuthority, TrustRef } from '../policy/compile.js';
 import { isDsseBundle, type EvidenceBundle } from './evidence.js';
 import type { Subject } from './subject.js';
@@ -104,7 +104,7 @@ function matchSigner(result: VerificationResult, authority: Exclude<CompiledAuth
   const s = result.signer;
   if (s.kind !== 'certificate') return { ok: false, stage: 'signer', code: 'IDENTITY_MISMATCH', reason: 'signed with a key, but this authority requires a keyless certificate identity' };
   const sans = s.subjectAlternativeNames;
-  if (authority.subject !== undefined && !sans.includes(authority.subject)) {
+  if (authority.subject !== undefined && !hasSubjectAlternativeName(s.subjectAlternativeNameEntries, authority.subject)) {
     return { ok: false, stage: 'signer', code: 'IDENTITY_MISMATCH', reason: `certificate identity ${JSON.stringify(sans)} is not ${authority.subject}` };
   }
   if (authority.subjectRegExp && !sans.some((san) => authority.subjectRegExp!.test(san))) {

@@ -1,4 +1,4 @@
-import type { FulcioExtensions } from '../../verify/index.js';
+import type { FulcioExtensions, SubjectAltName } from '../../verify/index.js';
 import { slsaError } from './errors.js';
 
 export const GITHUB_OIDC_ISSUER = 'https://token.actions.githubusercontent.com';
@@ -25,6 +25,8 @@ export interface WorkflowIdentity {
 /** The certificate facts the identity is read from: SANs, OIDC issuer and Fulcio extensions. */
 export interface CertificateFacts {
   readonly subjectAlternativeNames: readonly string[];
+  /** The names with their kind: the workflow is read only from a URI name, never an email or username spelled like one. */
+  readonly subjectAlternativeNameEntries: readonly SubjectAltName[];
   readonly issuer: string | undefined;
   readonly extensions: FulcioExtensions;
 }
@@ -38,7 +40,7 @@ function equalClaims(deprecated: string | undefined, current: string | undefined
 
 export function workflowIdentity(cert: CertificateFacts): WorkflowIdentity {
   const ext = cert.extensions;
-  const san = cert.subjectAlternativeNames.find((s) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s));
+  const san = cert.subjectAlternativeNameEntries.find((e) => e.kind === 'uri' && /^[a-z][a-z0-9+.-]*:\/\//i.test(e.value))?.value;
   if (!san) throw slsaError('ErrorInvalidFormat', 'certificate has no URI subject alternative name');
   const buildTrigger = equalClaims(ext.githubWorkflowTrigger, ext.buildTrigger, 'build trigger');
   const sourceSha1 = equalClaims(ext.githubWorkflowSha, ext.sourceRepositoryDigest, 'source digest');

@@ -44,7 +44,7 @@ export function verifySignedProvenance(input: Buffer | string | unknown, trust: 
   if (result.dsse.payloadType !== INTOTO) throw new ProvenantError('PROVENANCE_INVALID', `DSSE payload type ${result.dsse.payloadType} is not ${INTOTO}`);
   return {
     payload: result.dsse.payload,
-    certificate: { subjectAlternativeNames: result.signer.subjectAlternativeNames, issuer: result.signer.issuer, extensions: result.signer.extensions },
+    certificate: { subjectAlternativeNames: result.signer.subjectAlternativeNames, subjectAlternativeNameEntries: result.signer.subjectAlternativeNameEntries, issuer: result.signer.issuer, extensions: result.signer.extensions },
     verification: result,
   };
 }

@@ -81,6 +81,10 @@ export function verifyCertificateChain(leaf: Certificate, times: readonly Date[]
       chainedButOutOfWindow = true;
       continue;
     }
+    const critical = path.slice(1).find((c) => c.unhandledCriticalExtension);
+    if (critical) {
+      throw new ProvenantError('CERTIFICATE_CHAIN_INVALID', `an issuing certificate has a critical extension ${critical.unhandledCriticalExtension!} this verifier does not process (RFC 5280 requires refusing it)`);
+    }
     for (const t of times) {
       if (!leaf.validAt(t)) {
         throw new ProvenantError('CERTIFICATE_EXPIRED', `signing certificate (valid ${leaf.notBefore.toISOString()} to ${leaf.notAfter.toISOString()}) was not valid at the signing time ${t.toISOString()}`);

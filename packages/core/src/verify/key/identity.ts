@@ -1,5 +1,7 @@
 import { DerReader, TAG } from '../der.js';
-import type { Certificate } from './x509.js';
+import { identityKind, type Certificate, type SubjectAltName } from './x509.js';
+
+export type { SanKind, SubjectAltName } from './x509.js';
 
 const FULCIO = '1.3.6.1.4.1.57264.1.';
 
@@ -33,6 +35,8 @@ export type FulcioExtensions = Partial<Record<FulcioExtensionName, string>>;
 export interface CertificateIdentity {
   /** Subject alternative names (URI, email, or Fulcio otherName username). */
   readonly subjectAlternativeNames: readonly string[];
+  /** The same names with their kind: what an expected identity is matched against. */
+  readonly subjectAlternativeNameEntries: readonly SubjectAltName[];
   /** OIDC issuer: Fulcio extension .1.8 when present, else the older .1.1. */
   readonly issuer: string | undefined;
   readonly extensions: FulcioExtensions;
@@ -53,9 +57,20 @@ export function certificateIdentity(cert: Certificate): CertificateIdentity {
     const v = extensionString(cert, arc);
     if (v !== undefined) extensions[name] = v;
   }
+  const entries = cert.subjectAltNameEntries;
   return {
-    subjectAlternativeNames: cert.subjectAltNames,
+    subjectAlternativeNames: entries.map((e) => e.value),
+    subjectAlternativeNameEntries: entries,
     issuer: extensions.issuer ?? extensionString(cert, '1'),
     extensions,
   };
+}
+
+/**
+ * An exact identity names one SAN of the same kind and spelling: a URI identity never matches an email or
+ * username SAN that happens to be spelled the same, nor the reverse.
+ */
+export function hasSubjectAlternativeName(entries: readonly SubjectAltName[], expected: string): boolean {
+  const kind = identityKind(expected);
+  return entries.some((e) => e.kind === kind && e.value === expected);
 }

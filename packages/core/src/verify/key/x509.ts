@@ -11,7 +11,33 @@ export const OID = {
   EXT_KEY_USAGE: '2.5.29.37',
   SCT_LIST: '1.3.6.1.4.1.11129.2.4.2',
   EKU_CODE_SIGNING: '1.3.6.1.5.5.7.3.3',
+  FULCIO_USERNAME: '1.3.6.1.4.1.57264.1.7',
 } as const;
+
+// Extensions this verifier processes; any other marked critical makes the certificate unusable (RFC 5280 §4.2).
+const HANDLED_EXTENSIONS: ReadonlySet<string> = new Set([OID.SUBJECT_KEY_ID, OID.KEY_USAGE, OID.SUBJECT_ALT_NAME, OID.BASIC_CONSTRAINTS, OID.AUTHORITY_KEY_ID, OID.EXT_KEY_USAGE]);
+
+/** The kinds of subject alternative name that name a signer: URI, email, and Fulcio's username otherName. */
+export type SanKind = 'uri' | 'email' | 'username';
+export interface SubjectAltName {
+  readonly kind: SanKind;
+  readonly value: string;
+}
+
+// RFC 3986 absolute URI (RFC 5280 §4.2.1.6: never relative); RFC 5321 mailbox as dot-atom@hostname.
+const URI_SAN = /^[A-Za-z][A-Za-z0-9+.-]*:[\x21-\x7e]+$/;
+const ATEXT = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+";
+const HOSTNAME = '(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*';
+const EMAIL_SAN = new RegExp(`^${ATEXT}(?:\\.${ATEXT})*@${HOSTNAME}$`);
+
+/**
+ * The kind an expected identity names, read from its syntax: a scheme makes it a URI, a mailbox an email,
+ * anything else a Fulcio username. The SAN kinds are disjoint in syntax (see subjectAltNameEntries).
+ */
+export function identityKind(expected: string): SanKind {
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(expected)) return 'uri';
+  return EMAIL_SAN.test(expected) ? 'email' : 'username';
+}
 
 // Certificate signature algorithms node:crypto verifies natively; anything else is a denial.
 const SIGNATURE_HASH: Record<string, string | null> = {
@@ -66,7 +92,9 @@ export class Certificate {
     let i = 0;
     if (f[0]?.tag === 0xa0) i++; // explicit version
     this.serialNumber = r.content(r.expect(f[i++], TAG.INTEGER, 'serialNumber'));
-    i++; // signature AlgorithmIdentifier (inside TBS)
+    // RFC 5280 §4.1.1.2: the signed algorithm must be the one the outer signature claims, byte for byte.
+    const tbsAlg = r.expect(f[i++], TAG.SEQUENCE, 'TBS signature algorithm');
+    if (!r.raw(tbsAlg).equals(r.raw(algSeq))) r.fail('TBS signature algorithm differs from the certificate signature algorithm');
     this.issuer = r.raw(r.expect(f[i++], TAG.SEQUENCE, 'issuer'));
     const validity = r.children(r.expect(f[i++], TAG.SEQUENCE, 'validity'));
     if (validity.length !== 2) r.fail('validity');
@@ -89,6 +117,8 @@ export class Certificate {
           critical = r.content(valueT)[0] !== 0;
           valueT = parts[2];
         }
+        // RFC 5280 §4.2: at most one instance of an extension; a second one would be read by nobody, or by someone else.
+        if (exts.some((x) => x.oid === oid)) r.fail(`extension ${oid} appears twice`);
         exts.push({ oid, critical, value: r.content(r.expect(valueT, TAG.OCTET_STRING, 'extnValue')), raw: r.raw(e) });
       }
     }
@@ -97,6 +127,11 @@ export class Certificate {
 
   extension(oid: string): Extension | undefined {
     return this.extensions.find((e) => e.oid === oid);
+  }
+
+  /** The first critical extension this verifier does not process, if any: such a certificate must be refused. */
+  get unhandledCriticalExtension(): string | undefined {
+    return this.extensions.find((e) => e.critical && !HANDLED_EXTENSIONS.has(e.oid))?.oid;
   }
 
   get publicKey(): KeyObject {
@@ -159,22 +194,48 @@ export class Certificate {
     return kid ? r.content(kid) : undefined;
   }
 
-  /** Subject alternative names: URIs, emails and otherName (Fulcio username) values, as strings. */
-  get subjectAltNames(): string[] {
+  /**
+   * Subject alternative names that name a signer, with their kind: URIs (absolute), emails (a mailbox) and
+   * Fulcio username otherNames (no ':'), so the three kinds never share a spelling. Other otherName types,
+   * DNS names and IP addresses name no signer and are skipped; a malformed URI, email or username refuses
+   * the certificate.
+   */
+  get subjectAltNameEntries(): SubjectAltName[] {
     const ext = this.extension(OID.SUBJECT_ALT_NAME);
     if (!ext) return [];
     const r = new DerReader(ext.value, 'CERTIFICATE_INVALID', 'subjectAltName');
-    const out: string[] = [];
+    const out: SubjectAltName[] = [];
+    const text = (t: Tlv, what: string): string => {
+      const raw = r.content(t);
+      const s = raw.toString('utf8');
+      if (!Buffer.from(s, 'utf8').equals(raw) || [...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch === '\u007f')) r.fail(`${what} is not valid text`);
+      return s;
+    };
     for (const gn of r.children(r.expect(r.root(), TAG.SEQUENCE, 'GeneralNames'))) {
-      if (gn.tag === 0x81 || gn.tag === 0x86) out.push(r.content(gn).toString('utf8'));
-      else if (gn.tag === 0xa0) {
-        // otherName: type-id OID, [0] EXPLICIT UTF8String
-        const [, val] = r.children(gn);
-        const inner = val ? r.children(val)[0] : undefined;
-        if (inner?.tag === TAG.UTF8_STRING) out.push(r.content(inner).toString('utf8'));
+      if (gn.tag === 0x86) {
+        const value = text(gn, 'URI name');
+        if (!URI_SAN.test(value)) r.fail('URI name is not an absolute URI');
+        out.push({ kind: 'uri', value });
+      } else if (gn.tag === 0x81) {
+        const value = text(gn, 'email name');
+        if (!EMAIL_SAN.test(value)) r.fail('email name is not a mailbox');
+        out.push({ kind: 'email', value });
+      } else if (gn.tag === 0xa0) {
+        // otherName: type-id OID, [0] EXPLICIT value. Only Fulcio's username (a UTF8String) names a signer.
+        const [typeId, val] = r.children(gn);
+        if (r.oid(r.expect(typeId, TAG.OID, 'otherName type-id')) !== OID.FULCIO_USERNAME) continue;
+        const inner = r.expect(val && val.tag === 0xa0 ? r.children(val)[0] : undefined, TAG.UTF8_STRING, 'username otherName value');
+        const value = text(inner, 'username name');
+        if (value === '' || value.includes(':')) r.fail('username name is empty or contains ":"');
+        out.push({ kind: 'username', value });
       }
     }
     return out;
+  }
+
+  /** The values of subjectAltNameEntries. */
+  get subjectAltNames(): string[] {
+    return this.subjectAltNameEntries.map((e) => e.value);
   }
 
   /** The TBS re-encoded without the SCT list extension: the precertificate TBS of RFC 6962 §3.2. */

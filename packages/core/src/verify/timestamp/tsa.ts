@@ -31,7 +31,7 @@ function signerMatches(token: TimestampToken, ca: CertAuthority): boolean {
 function tsaChainValid(ca: CertAuthority, at: Date): boolean {
   const chain = ca.chain;
   for (let i = 0; i < chain.length; i++) {
-    if (!chain[i]!.validAt(at)) return false;
+    if (!chain[i]!.validAt(at) || chain[i]!.unhandledCriticalExtension) return false;
     if (i + 1 < chain.length && !issuedBy(chain[i]!, chain[i + 1]!, true)) return false;
   }
   return true;
