@@ -1,7 +1,7 @@
 import { digestOf, type Digest } from '../digest/index.js';
 import { ProvenantError } from '../errors.js';
 import { createStatement, type Statement } from '../intoto/index.js';
-import { OCI_EMPTY_DIGEST, OCI_EMPTY_JSON, OCI_EMPTY_MEDIA_TYPE, formatReference, parseReference, withReference, type Descriptor, type ImageReference, type RegistryClient } from '../oci/index.js';
+import { OCI_EMPTY_DIGEST, OCI_EMPTY_JSON, OCI_EMPTY_MEDIA_TYPE, RegistryWork, formatReference, parseReference, withReference, type Descriptor, type ImageReference, type RegistryClient } from '../oci/index.js';
 import type { SerializedBundle, Signer, SignOptions } from '../sign/index.js';
 
 // core/sign (and @sigstore/bundle, tweetnacl) loads only when signing: readers and verifiers never need it.
@@ -16,7 +16,6 @@ export type StorageFormat = 'legacy' | 'referrer' | 'both';
 export const COSIGN_SIGN_PREDICATE_TYPE = 'https://sigstore.dev/cosign/sign/v1';
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
-const MAX_SIGNATURE_BLOB = 16 * 1024 * 1024;
 
 /** A tag on the command line is resolved to a digest once; only the digest is used after that. */
 export async function resolveImage(client: RegistryClient, ref: string | ImageReference): Promise<ImageReference & { digest: Digest; descriptor: Descriptor }> {
@@ -141,27 +140,28 @@ export interface ImageSignatures {
   readonly bundles: readonly { digest: string; predicateType: string | undefined; bundle: unknown }[];
 }
 
-async function readLegacy(client: RegistryClient, img: ImageReference & { digest: Digest }, suffix: 'sig' | 'att'): Promise<LegacyLayer[]> {
+async function readLegacy(client: RegistryClient, img: ImageReference & { digest: Digest }, suffix: 'sig' | 'att', work: RegistryWork): Promise<LegacyLayer[]> {
   const m = await client.fetchManifest(withReference(img, { tag: cosignTag(img.digest, suffix) }));
   if (!m || m.parsed.kind !== 'manifest') return [];
   const out: LegacyLayer[] = [];
-  for (const l of m.parsed.manifest.layers) out.push({ mediaType: l.mediaType, annotations: (l.annotations ?? {}) as Record<string, string>, blob: await client.getBlob(img, l, { maxBytes: MAX_SIGNATURE_BLOB }) });
+  const kind = suffix === 'sig' ? 'signatureLayer' : 'attestationLayer';
+  for (const l of m.parsed.manifest.layers) out.push({ mediaType: l.mediaType, annotations: (l.annotations ?? {}) as Record<string, string>, blob: await work.readBlob(client, img, l, kind) });
   return out;
 }
 
-/** Everything attached to an image digest, in the forms selected. */
-export async function readImageSignatures(client: RegistryClient, image: ImageReference & { digest: Digest }, format: StorageFormat = 'both'): Promise<ImageSignatures> {
+/** Everything attached to an image digest, in the forms selected; every read is bounded (core/oci limits, one RegistryWork). */
+export async function readImageSignatures(client: RegistryClient, image: ImageReference & { digest: Digest }, format: StorageFormat = 'both', work: RegistryWork = new RegistryWork()): Promise<ImageSignatures> {
   const legacy = format !== 'referrer';
-  const signatureLayers = legacy ? await readLegacy(client, image, 'sig') : [];
-  const attestationLayers = legacy ? await readLegacy(client, image, 'att') : [];
+  const signatureLayers = legacy ? await readLegacy(client, image, 'sig', work) : [];
+  const attestationLayers = legacy ? await readLegacy(client, image, 'att', work) : [];
   const bundles: ImageSignatures['bundles'][number][] = [];
   if (format !== 'legacy') {
     for (const d of await client.listReferrers(image, image.digest, { artifactType: SIGSTORE_BUNDLE_ARTIFACT_TYPE })) {
-      const m = await client.getManifest(withReference(image, { digest: d.digest as Digest }));
+      const m = await client.getManifest(withReference(image, { digest: d.digest as Digest }), { kind: 'referrerManifest' });
       if (m.parsed.kind !== 'manifest') continue;
       const layer = m.parsed.manifest.layers.find((l) => l.mediaType === SIGSTORE_BUNDLE_ARTIFACT_TYPE);
       if (!layer) continue;
-      const bytes = await client.getBlob(image, layer, { maxBytes: MAX_SIGNATURE_BLOB });
+      const bytes = await work.readBlob(client, image, layer, 'bundle');
       let bundle: unknown;
       try {
         bundle = JSON.parse(bytes.toString('utf8'));

@@ -12,6 +12,7 @@ import { defaultCredentials, type CredentialResolver } from './auth/credentials.
 import { bodyError, discard, HttpTransport, readBody, redactUrl, responseHeader, type HttpResponse, type RequestBody, type TransportOptions } from './http.js';
 import { MANIFEST_ACCEPT, MEDIA_TYPES as MEDIA_TYPE } from './media-types.js';
 import { addToReferrersFallback, listReferrers } from './referrers.js';
+import { readLimits, type BlobKind, type ManifestKind, type ReadKind, type ReadLimits } from './limits.js';
 import { assertRepository, formatReference, isLoopbackRegistry, manifestReference, parseReference, registryApiHost, type ImageReference, type RepositoryRef } from './reference.js';
 
 export interface RegistryClientOptions extends TransportOptions {
@@ -25,9 +26,11 @@ export interface RegistryClientOptions extends TransportOptions {
   retryBaseDelayMs?: number;
   /** Longest wait between attempts; a longer Retry-After gives up at once (REGISTRY_RATE_LIMITED). */
   maxRetryDelayMs?: number;
-  /** Largest manifest accepted (default 4 MiB). */
+  /** Per-kind read limits (core/oci/limits: DEFAULT_READ_LIMITS); a declared size never raises them. */
+  limits?: Partial<Record<ReadKind, number>>;
+  /** Shorthand for limits.manifest. */
   maxManifestBytes?: number;
-  /** Largest blob read into memory by getBlob when no size is declared (default 64 MiB). */
+  /** Shorthand for limits.blob: a blob read into memory with no kind named. */
   maxBlobBytes?: number;
   /** Upload in PATCH chunks of this many bytes; default one monolithic PUT. */
   chunkSize?: number;
@@ -72,10 +75,7 @@ export interface BlobInput {
   data: Buffer | { open: () => Readable | AsyncIterable<Uint8Array>; size: number; digest: Digest };
 }
 
-const DEFAULT_MANIFEST_LIMIT = 4 * 1024 * 1024;
-const DEFAULT_BLOB_LIMIT = 64 * 1024 * 1024;
 const ERROR_BODY_LIMIT = 64 * 1024;
-const TAG_LIST_LIMIT = 4 * 1024 * 1024;
 const MAX_PAGES = 1000;
 const RETRYABLE = new Set([429, 500, 502, 503, 504]);
 
@@ -164,14 +164,26 @@ export class RegistryClient {
   private readonly auth: AuthSession;
   private readonly schemes = new Map<string, Promise<'http' | 'https'>>();
   readonly options: RegistryClientOptions;
+  /** The size policy every read goes through (limits.ts), with this client's overrides. */
+  readonly limits: ReadLimits;
 
   constructor(options: RegistryClientOptions = {}) {
     this.options = options;
+    this.limits = readLimits({
+      ...(options.maxManifestBytes !== undefined ? { manifest: options.maxManifestBytes } : {}),
+      ...(options.maxBlobBytes !== undefined ? { blob: options.maxBlobBytes } : {}),
+      ...options.limits,
+    });
     this.transport = new HttpTransport(options);
     this.auth = new AuthSession(this.transport, {
       credentials: options.credentials ?? defaultCredentials(),
       allowPlainHttp: (url) => this.plainHttpAllowed(url.host),
     });
+  }
+
+  /** The most bytes one read of this kind may return. */
+  readLimit(kind: ReadKind): number {
+    return this.limits[kind];
   }
 
   /** Frees pooled connections. */
@@ -282,7 +294,7 @@ export class RegistryClient {
   // ---- manifests ----------------------------------------------------------------------------
 
   /** GET a manifest or index (all four media types accepted); by digest the bytes must hash to it. */
-  async getManifest(ref: ImageReference | string, options: { accept?: string[] } = {}): Promise<FetchedManifest> {
+  async getManifest(ref: ImageReference | string, options: { accept?: string[]; kind?: ManifestKind } = {}): Promise<FetchedManifest> {
     const r = typeof ref === 'string' ? parseReference(ref) : ref;
     const found = await this.fetchManifest(r, options);
     if (!found) throw new ProvenantError('MANIFEST_UNKNOWN', `manifest ${formatReference(r)} does not exist`, { details: { reference: formatReference(r) } });
@@ -290,7 +302,7 @@ export class RegistryClient {
   }
 
   /** Like getManifest, but undefined when the registry answers 404. */
-  async fetchManifest(ref: ImageReference, options: { accept?: string[] } = {}): Promise<FetchedManifest | undefined> {
+  async fetchManifest(ref: ImageReference, options: { accept?: string[]; kind?: ManifestKind } = {}): Promise<FetchedManifest | undefined> {
     const reference = manifestReference(ref);
     const what = `manifest ${formatReference(ref)}`;
     const res = await this.request({ method: 'GET', repo: ref, path: `manifests/${reference}`, headers: { accept: (options.accept ?? MANIFEST_ACCEPT).join(', ') }, scope: 'pull', idempotent: true, what });
@@ -299,8 +311,7 @@ export class RegistryClient {
       return undefined;
     }
     await this.expect(res, [200], what, 'MANIFEST_UNKNOWN');
-    const limit = this.options.maxManifestBytes ?? DEFAULT_MANIFEST_LIMIT;
-    const bytes = await readBody(res, limit, what, { tooLarge: 'MANIFEST_TOO_LARGE', truncated: 'BLOB_TRUNCATED' });
+    const bytes = await readBody(res, this.readLimit(options.kind ?? 'manifest'), what, { tooLarge: 'MANIFEST_TOO_LARGE', truncated: 'BLOB_TRUNCATED' });
     const digest = digestOf(bytes);
     const expected = ref.digest ?? responseHeader(res.headers, 'docker-content-digest');
     if (expected !== undefined && isDigest(expected) && expected.startsWith('sha256:') && expected !== digest) {
@@ -356,7 +367,7 @@ export class RegistryClient {
    */
   async putManifest(ref: ImageReference | string, bytes: Buffer, options: { mediaType?: string; updateReferrersFallback?: boolean } = {}): Promise<PushedManifest> {
     const r = typeof ref === 'string' ? parseReference(ref) : ref;
-    const limit = this.options.maxManifestBytes ?? DEFAULT_MANIFEST_LIMIT;
+    const limit = this.readLimit('manifest');
     if (bytes.length > limit) throw new ProvenantError('MANIFEST_TOO_LARGE', `manifest is ${bytes.length} bytes, over the ${limit} byte limit`);
     const digest = digestOf(bytes);
     if (r.digest !== undefined && r.digest !== digest) {
@@ -421,16 +432,20 @@ export class RegistryClient {
   }
 
   /**
-   * Streams a blob, verifying its digest (and declared size) while reading. Iteration throws
-   * BLOB_TOO_LARGE past the size or limit, BLOB_TRUNCATED when it ends short, DIGEST_MISMATCH at the end.
+   * Streams a blob, verifying its digest (and declared size) while reading. The bound is the kind's
+   * read limit (or `maxBytes`), never the declared size: a declared size over it is refused before the
+   * request, and a smaller one is what the stream is held to. Iteration throws BLOB_TOO_LARGE past the
+   * size or limit, BLOB_TRUNCATED when it ends short, DIGEST_MISMATCH at the end.
    */
-  async *openBlob(repo: RepositoryRef, desc: { digest: string; size?: number | undefined }, options: { maxBytes?: number } = {}): AsyncGenerator<Buffer, void> {
-    const what = `blob ${desc.digest} from ${formatReference(repo)}`;
+  async *openBlob(repo: RepositoryRef, desc: { digest: string; size?: number | undefined }, options: { kind?: BlobKind; maxBytes?: number } = {}): AsyncGenerator<Buffer, void> {
+    const kind = options.kind ?? 'blob';
+    const what = `${kind === 'blob' ? 'blob' : `${kind} blob`} ${desc.digest} from ${formatReference(repo)}`;
     if (!isDigest(desc.digest)) throw new ProvenantError('DIGEST_INVALID', `${what}: not a supported digest`);
-    const limit = desc.size ?? options.maxBytes ?? this.options.maxBlobBytes ?? DEFAULT_BLOB_LIMIT;
-    if (desc.size !== undefined && options.maxBytes !== undefined && desc.size > options.maxBytes) {
-      throw new ProvenantError('BLOB_TOO_LARGE', `${what} declares ${desc.size} bytes, over the ${options.maxBytes} byte limit`);
+    const cap = options.maxBytes ?? this.readLimit(kind);
+    if (desc.size !== undefined && (!Number.isSafeInteger(desc.size) || desc.size < 0 || desc.size > cap)) {
+      throw new ProvenantError('BLOB_TOO_LARGE', `${what} declares ${desc.size} bytes, over the ${cap} byte limit for a ${kind}`, { details: { kind, limit: cap, declared: desc.size } });
     }
+    const limit = desc.size ?? cap;
     let res = await this.request({ method: 'GET', repo, path: `blobs/${desc.digest}`, scope: 'pull', idempotent: true, what });
     await this.expect(res, [200], what, 'BLOB_UNKNOWN');
     this.checkDeclaredLength(res, 0, limit, what);
@@ -506,7 +521,7 @@ export class RegistryClient {
   }
 
   /** A whole blob in memory, digest-verified; for configs and other small blobs. */
-  async getBlob(repo: RepositoryRef, desc: { digest: string; size?: number | undefined }, options: { maxBytes?: number } = {}): Promise<Buffer> {
+  async getBlob(repo: RepositoryRef, desc: { digest: string; size?: number | undefined }, options: { kind?: Exclude<BlobKind, 'layer'>; maxBytes?: number } = {}): Promise<Buffer> {
     const chunks: Buffer[] = [];
     for await (const c of this.openBlob(repo, desc, options)) chunks.push(c);
     return Buffer.concat(chunks);
@@ -701,7 +716,7 @@ export class RegistryClient {
         return tags;
       }
       await this.expect(res, [200], what, 'REGISTRY_NOT_FOUND');
-      const body = await readBody(res, TAG_LIST_LIMIT, what);
+      const body = await readBody(res, this.readLimit('tagList'), what);
       let json: unknown;
       try {
         json = JSON.parse(body.toString('utf8'));
@@ -732,8 +747,8 @@ export class RegistryClient {
   blobSource(repo: RepositoryRef): BlobSource {
     return {
       readManifest: async (desc) => (await this.getManifest({ ...repo, tag: undefined, digest: desc.digest as Digest })).bytes,
-      readBlob: (desc) => this.getBlob(repo, desc),
-      openBlob: (desc) => this.openBlob(repo, desc, { maxBytes: Number.MAX_SAFE_INTEGER }),
+      readBlob: (desc) => this.getBlob(repo, desc, { kind: 'config' }),
+      openBlob: (desc) => this.openBlob(repo, desc, { kind: 'layer' }),
     };
   }
 }

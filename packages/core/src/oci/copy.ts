@@ -67,7 +67,7 @@ export async function copyImage(client: RegistryClient, src: ImageReference | st
         const digest = desc.digest as Digest;
         const pushed = await dest.pushBlob(
           target,
-          { data: { open: () => client.openBlob(source, desc), size: desc.size, digest } },
+          { data: { open: () => client.openBlob(source, desc, { kind: 'layer' }), size: desc.size, digest } },
           sameRegistry ? { mountFrom: source.repository } : {},
         );
         if (pushed.existed) result.blobs.existed++;
@@ -101,7 +101,7 @@ export async function copyImage(client: RegistryClient, src: ImageReference | st
     const list = await client.listReferrers(source, subject, artifactType !== undefined ? { artifactType } : {});
     for (const d of list) {
       if (done.has(d.digest)) continue;
-      const fetched = await client.getManifest({ ...source, tag: undefined, digest: d.digest as Digest });
+      const fetched = await client.getManifest({ ...source, tag: undefined, digest: d.digest as Digest }, { kind: 'referrerManifest' });
       const doc = fetched.parsed.kind === 'index' ? fetched.parsed.index : fetched.parsed.manifest;
       // A fallback index could list anything; only manifests that name this subject are its referrers.
       if (doc.subject?.digest !== subject) continue;

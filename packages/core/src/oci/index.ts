@@ -38,6 +38,7 @@ export {
   type RegistryClientOptions,
 } from './client.js';
 export { defaultCertsDirs, type TransportOptions } from './http.js';
+export { DEFAULT_READ_LIMITS, DEFAULT_REGISTRY_WORK, readLimits, RegistryWork, type BlobKind, type ManifestKind, type ReadKind, type ReadLimits, type RegistryWorkOptions } from './limits.js';
 export { MANIFEST_ACCEPT, OCI_EMPTY_DIGEST, OCI_EMPTY_JSON, OCI_EMPTY_MEDIA_TYPE } from './media-types.js';
 export { addToReferrersFallback, listFallbackReferrers, listReferrers, referrersFallbackTag, removeFromReferrersFallback } from './referrers.js';
 export { copyImage, inRepository, type CopyImageOptions, type CopyImageResult } from './copy.js';

@@ -16,7 +16,6 @@ import { MEDIA_TYPES } from './media-types.js';
 import { formatReference, type ImageReference, type RepositoryRef } from './reference.js';
 import { nextLink, responseError, type RegistryClient } from './client.js';
 
-const REFERRERS_LIMIT = 4 * 1024 * 1024;
 const MAX_PAGES = 100;
 
 /** The tag-schema tag for a subject: `<alg>-<hex>`, truncated as the spec says (alg 32, hex 64). */
@@ -46,7 +45,7 @@ export async function listReferrers(client: RegistryClient, repo: RepositoryRef,
   const out: Descriptor[] = [];
   for (let page = 0; ; page++) {
     if (res.status !== 200) throw await responseError(res, what, 'REGISTRY_NOT_FOUND');
-    const index = parseIndex(await readBody(res, REFERRERS_LIMIT, what, { tooLarge: 'MANIFEST_TOO_LARGE', truncated: 'BLOB_TRUNCATED' }), what);
+    const index = parseIndex(await readBody(res, client.readLimit('referrers'), what, { tooLarge: 'MANIFEST_TOO_LARGE', truncated: 'BLOB_TRUNCATED' }), what);
     const filtered = (responseHeader(res.headers, 'oci-filters-applied') ?? '').split(',').map((s) => s.trim()).includes('artifactType');
     out.push(...index.manifests.filter((d) => filtered || matchesArtifactType(d, options.artifactType)));
     const next = nextLink(res);
@@ -59,7 +58,7 @@ export async function listReferrers(client: RegistryClient, repo: RepositoryRef,
 /** Referrers from the `sha256-<hex>` tag only. */
 export async function listFallbackReferrers(client: RegistryClient, repo: RepositoryRef, subject: Digest, options: { artifactType?: string } = {}): Promise<Descriptor[]> {
   const tag = referrersFallbackTag(subject);
-  const found = await client.fetchManifest({ ...repo, tag, digest: undefined });
+  const found = await client.fetchManifest({ ...repo, tag, digest: undefined }, { kind: 'referrers' });
   if (!found) return [];
   if (found.parsed.kind !== 'index') throw new ProvenantError('MANIFEST_INVALID', `tag ${tag} in ${formatReference(repo)} should hold a referrers index but holds an image manifest`);
   return found.parsed.index.manifests.filter((d) => matchesArtifactType(d, options.artifactType));
