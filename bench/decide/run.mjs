@@ -2,14 +2,12 @@
 // Policy decisions on an image carrying a signature and 3 attestations in a loopback registry (our own
 // docker-registry on 127.0.0.1:0, stopped by pid). Prints one JSON line:
 //  - cold: `provenant verify <ref> --policy P` in a new process (hyperfine: median wall ms and CPU ms),
-//    beside a bare `node` start (and the difference) and `provenant --version` measured in the same run; with the CLI's
-//    compile cache written (the usual case), off, and on a first run (empty user cache: the shipped one);
-//    and, when NODE_EXTRA_CA_CERTS is set, node and the decision again without it, the decision as
-//    `node bin/provenant.cjs` (no launcher), and those timed again turn about (`interleaved`);
+//    beside a bare `node` start (and the difference) and `provenant --version` measured in the same run,
+//    all without NODE_EXTRA_CA_CERTS (Node 20 parses that file at every start, which distorts the ratios);
 //  - warm: in-process decisions with verified results cached (decisions/s), beside the same decisions
 //    with no cache, and beside decisions that also re-fetch the evidence from the registry.
 // Needs `npm run build` first (it runs the built CLI and loads the built packages).
-//   node bench/decide/run.mjs [--cold-runs 15] [--warm-seconds 2] [--interleaved 15] [--cli path/to/provenant.cjs] [--cpu-prof DIR] [--serve]
+//   node bench/decide/run.mjs [--cold-runs 15] [--warm-seconds 2] [--cli path/to/provenant.cjs] [--cpu-prof DIR] [--serve]
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,8 +26,9 @@ const arg = (name, dflt) => {
 };
 // --cli lets the same run time another build of the CLI (e.g. a bundled one) against the same registry.
 const cli = resolve(arg('--cli', join(repo, 'packages/cli/bin/provenant.cjs')));
-// The bin's sh launcher runs the `node` on PATH: this one.
+// The bin's #!/usr/bin/env node runs the `node` on PATH: this one.
 process.env.PATH = `${dirname(process.execPath)}:${process.env.PATH ?? ''}`;
+delete process.env.NODE_EXTRA_CA_CERTS;
 const COLD_RUNS = arg('--cold-runs', 15);
 const WARM_SECONDS = arg('--warm-seconds', 2);
 const REGISTRY_BIN = '/usr/bin/docker-registry';
@@ -138,74 +137,23 @@ ${pem}
   } else {
   // Cold: new processes. hyperfine times each command (median wall, and user+system CPU, which a
   // loaded machine inflates less); the first decision is checked to allow.
-  // provenant's V8 code cache (packages/cli/src/compile-cache.ts) lives in this run's work directory:
-  // `decision` reads it (written by the first decision below), `decision_no_cache` runs with it off,
-  // and `first_run` starts each run from an empty one (hyperfine --prepare removes it): what the first
-  // decision after an install costs, with the cache the build shipped (dist/compile-cache).
-  const first = spawnSync(cli, ['verify', ref, '--policy', policyPath], { encoding: 'utf8', env: { ...process.env, PROVENANT_COMPILE_CACHE: join(work, 'compile-cache') } });
+  const first = spawnSync(cli, ['verify', ref, '--policy', policyPath], { encoding: 'utf8' });
   if (first.status !== 0) throw new Error(`cold decision did not allow (exit ${first.status}):\n${first.stdout}${first.stderr}`);
-  process.env.PROVENANT_COMPILE_CACHE = join(work, 'compile-cache');
   // --cpu-prof DIR: also write a V8 CPU profile of one cold decision (where the cold time goes).
   const profDir = arg('--cpu-prof', '');
   if (profDir) spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', resolve(profDir), cli, 'verify', ref, '--policy', policyPath], { encoding: 'utf8' });
   const q = (s) => `'${s.replace(/'/g, "'\\''")}'`;
   const commands = {
     node: `${q(process.execPath)} -e ''`,
-    // provenant runs as a user runs it: its bin, whose sh launcher starts the `node` on PATH (set above).
+    // provenant runs as a user runs it: its bin, which starts the `node` on PATH (set above).
     version: `${q(cli)} --version`,
     decision: `${q(cli)} verify ${q(ref)} --policy ${q(policyPath)}`,
-    decision_no_cache: `env PROVENANT_COMPILE_CACHE=0 ${q(cli)} verify ${q(ref)} --policy ${q(policyPath)}`,
   };
-  // NODE_EXTRA_CA_CERTS makes Node 20 parse its bundled roots and that file at every start, before any
-  // JavaScript runs (on a machine whose variable names the system bundle: ~400M of `node -e 0`'s ~500M
-  // instructions); the bin's launcher defers that to the first TLS connection, which a decision against
-  // this plain-http loopback registry never opens (packages/cli/src/deferred-ca.ts). When the variable
-  // is set, node and the decision are also timed without it, and the decision as `node bin/provenant.cjs`
-  // (no launcher: the file is parsed at start, as before the launcher), in the same run.
-  const extraCa = Boolean(process.env.NODE_EXTRA_CA_CERTS);
-  if (extraCa) {
-    commands.node_without_extra_ca = `env -u NODE_EXTRA_CA_CERTS ${commands.node}`;
-    commands.decision_without_extra_ca = `env -u NODE_EXTRA_CA_CERTS ${commands.decision}`;
-    commands.decision_via_node = `${q(process.execPath)} ${q(cli)} verify ${q(ref)} --policy ${q(policyPath)}`;
-  }
   const hfOut = join(work, 'hyperfine.json');
   const hf = spawnSync('hyperfine', ['--runs', String(COLD_RUNS), '--warmup', '1', '-N', '--export-json', hfOut, ...Object.values(commands)], { encoding: 'utf8' });
   if (hf.status !== 0) throw new Error(`hyperfine failed: ${hf.stderr}`);
   const results = JSON.parse(readFileSync(hfOut, 'utf8')).results;
   const cold = Object.fromEntries(Object.keys(commands).map((k, i) => [k, { wall: results[i].median * 1000, cpu: (results[i].user + results[i].system) * 1000, min: results[i].min * 1000 }]));
-  const firstCache = join(work, 'first-run-cache');
-  const hfFirst = spawnSync('hyperfine', ['--runs', String(COLD_RUNS), '--warmup', '1', '-N', '--prepare', `rm -rf ${q(firstCache)}`, '--export-json', hfOut, `env PROVENANT_COMPILE_CACHE=${q(firstCache)} ${commands.decision}`], { encoding: 'utf8' });
-  if (hfFirst.status !== 0) throw new Error(`hyperfine failed: ${hfFirst.stderr}`);
-  const firstRun = JSON.parse(readFileSync(hfOut, 'utf8')).results[0];
-
-  // hyperfine runs one command's runs after another's, so the machine's drift shows between them. With
-  // NODE_EXTRA_CA_CERTS set, the decision through the launcher, as `node bin/provenant.cjs`, and without
-  // the variable are also timed turn about (--interleaved N rounds, default 15; 0: not), beside node.
-  const INTERLEAVED = arg('--interleaved', extraCa ? 15 : 0);
-  let interleaved;
-  if (extraCa && INTERLEAVED > 0) {
-    const noCa = { ...process.env };
-    delete noCa.NODE_EXTRA_CA_CERTS;
-    const decide = ['verify', ref, '--policy', policyPath];
-    const variants = {
-      decision: [cli, decide, process.env],
-      decision_via_node: [process.execPath, [cli, ...decide], process.env],
-      decision_without_extra_ca: [cli, decide, noCa],
-      node: [process.execPath, ['-e', ''], process.env],
-      node_without_extra_ca: [process.execPath, ['-e', ''], noCa],
-    };
-    const walls = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
-    for (let round = 0; round < INTERLEAVED; round++) {
-      for (const [k, [cmd, args, env]] of Object.entries(variants)) {
-        const t0 = process.hrtime.bigint();
-        const r = spawnSync(cmd, args, { env, stdio: 'ignore' });
-        if (r.status !== 0) throw new Error(`${k} exited ${r.status}`);
-        walls[k].push(Number(process.hrtime.bigint() - t0) / 1e6);
-      }
-    }
-    const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-    interleaved = { rounds: INTERLEAVED, ...Object.fromEntries(Object.entries(walls).map(([k, v]) => [`${k}_ms`, Math.round(median(v))])) };
-  }
 
   // Warm: the same decision in process with the verification cache; then without it; then with re-fetching.
   const policies = await loadPolicy(policyPath);
@@ -247,22 +195,10 @@ ${pem}
       cold_runs: COLD_RUNS,
       cold_target_ms: 300,
       cold_ok: cold.decision.wall <= 300,
-      cold_decision_first_run_ms: Math.round(firstRun.median * 1000),
-      cold_decision_no_compile_cache_ms: Math.round(cold.decision_no_cache.wall),
       node_start_ms: Math.round(cold.node.wall),
       // What the decision adds to a bare node start (medians of the same run): the issue's 300 ms assumes ~60 ms of node.
       cold_decision_over_node_ms: Math.round(cold.decision.wall - cold.node.wall),
-      node_extra_ca_certs_set: extraCa,
-      ...(extraCa
-        ? {
-            node_start_without_extra_ca_ms: Math.round(cold.node_without_extra_ca.wall),
-            cold_decision_without_extra_ca_ms: Math.round(cold.decision_without_extra_ca.wall),
-            cold_decision_over_node_without_extra_ca_ms: Math.round(cold.decision_without_extra_ca.wall - cold.node_without_extra_ca.wall),
-            cold_ok_without_extra_ca: cold.decision_without_extra_ca.wall <= 300,
-            cold_decision_via_node_ms: Math.round(cold.decision_via_node.wall),
-            ...(interleaved ? { interleaved } : {}),
-          }
-        : {}),
+      node_extra_ca_certs_set: false,
       provenant_version_ms: Math.round(cold.version.wall),
       provenant_version_cpu_ms: Math.round(cold.version.cpu),
       warm_decisions_per_s: Math.round(warm.wall),

@@ -1,20 +1,17 @@
 #!/usr/bin/env node
 // `provenant sbom` on a real ~1,000-package npm project vs `cyclonedx-npm` on the same project, in one run,
 // plus `node -e 0` as the floor, and provenant on pnpm-lock.yaml / yarn.lock versions of the same tree.
-// Prints one JSON line: median wall times, speed ratio, provenant's peak RSS, purl-set equality; and
-// provenant's first run (writing its compile cache) and runs with that cache off; and, when
-// NODE_EXTRA_CA_CERTS is set, the same figures without it (`without_extra_ca`); and the floor under any
-// lockfile (`cyclonedx_floor_ms`, floor.cjs: node, the CLI's code and the CycloneDX library writing an
-// inventory catalogued beforehand), and `provenant sbom --format spdx-json` on the npm project.
+// Prints one JSON line: median wall times, speed ratio, provenant's peak RSS, purl-set equality, provenant's
+// first run, and `provenant sbom --format spdx-json` on the npm project. Every command runs without
+// NODE_EXTRA_CA_CERTS (Node 20 parses that file at every start, which would distort every ratio).
 //   node bench/sbom/run.mjs [--runs 5] [--theirs-runs 3]
 // Builds the CLI if dist is missing and installs bench/sbom/project/node_modules (npm ci) if missing:
 // cyclonedx-npm reads the installed tree (through `npm ls`), provenant reads the lockfile.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
@@ -48,11 +45,7 @@ const median = (xs) => {
 };
 const ms = (x) => Math.round(x * 10) / 10;
 
-// provenant's V8 code cache (packages/cli/src/compile-cache.ts) lives in this run's work directory: the
-// warm-up run writes it (its time is reported as the first run's), the timed runs read it, and
-// `provenant_no_compile_cache_ms` times the same command with the cache off.
-const compileCache = join(work, 'compile-cache');
-process.env.PROVENANT_COMPILE_CACHE = compileCache;
+delete process.env.NODE_EXTRA_CA_CERTS;
 
 /** Runs a command once under /usr/bin/time: wall ms and peak RSS KiB. Throws on a nonzero exit. */
 function timed(cmd, args, cwd, env = process.env) {
@@ -65,7 +58,7 @@ function timed(cmd, args, cwd, env = process.env) {
 }
 
 const node = process.execPath;
-// provenant runs as a user runs it: its bin, whose sh launcher starts the `node` on PATH (this one).
+// provenant runs as a user runs it: its bin, whose #!/usr/bin/env node starts the `node` on PATH (this one).
 process.env.PATH = `${dirname(node)}:${process.env.PATH ?? ''}`;
 const out = (name) => join(work, `${name}.cdx.json`);
 const oursOut = out('ours');
@@ -78,39 +71,8 @@ const runners = {
   oursYarn: (env, tag) => timed(bin, ['sbom', yarnProject, '--output', out(`yarn${tag}`)], repo, env),
   theirs: (env, tag) => timed(cyclonedxNpm, ['--ignore-npm-errors', '--output-format', 'JSON', '--output-file', out(`theirs${tag}`)], project, env),
 };
-// The floor (floor.cjs): a fresh node that writes the CycloneDX JSON of the pnpm project's inventory,
-// catalogued here beforehand, through the CLI bundle's code and the CycloneDX library, reading no lockfile.
-const coreSbom = await import(pathToFileURL(join(repo, 'packages/core/dist/sbom/index.js')).href);
-const floorInventory = join(work, 'pnpm-inventory.json');
-writeFileSync(floorInventory, JSON.stringify(coreSbom.catalogJavaScriptProject(pnpmProject, {})));
-// The chunk the `sbom` command loads core/sbom from, followed from main.cjs (chunk names carry content
-// hashes, and a build that turbo restored from its cache may leave an older build's chunks beside them).
-const bundleDir = join(repo, 'packages/cli/dist/bundle');
-const required = (file, pattern) => {
-  const m = pattern.exec(readFileSync(join(bundleDir, file), 'utf8'));
-  if (!m) throw new Error(`${file} in ${bundleDir} does not load ${pattern}`);
-  return m[1];
-};
-const sbomCommandChunk = required('main.cjs', /name:`sbom`[^}]*require\("\.\/(sbom-[\w-]+\.cjs)"\)/);
-const sbomChunk = join(bundleDir, required(sbomCommandChunk, /require\("\.\/(sbom-[\w-]+\.cjs)"\)/));
-if (typeof createRequire(import.meta.url)(sbomChunk).t?.toCycloneDx !== 'function') throw new Error(`${sbomChunk} does not export toCycloneDx`);
 const commands = Object.fromEntries(Object.entries(runners).map(([k, run]) => [k, () => run(process.env, '')]));
-// Always without NODE_EXTRA_CA_CERTS, as the bin runs until a TLS connection; compared with the runs without it.
-const withoutExtraCa = { ...process.env };
-delete withoutExtraCa.NODE_EXTRA_CA_CERTS;
-commands.floor = () => timed(node, [join(here, 'floor.cjs'), sbomChunk, floorInventory, out('floor')], repo, withoutExtraCa);
 commands.oursSpdx = () => timed(bin, ['sbom', project, '--format', 'spdx-json', '--output', join(work, 'ours.spdx.json')], repo);
-commands.oursNoCache = () => runners.ours({ ...process.env, PROVENANT_COMPILE_CACHE: '0' }, '-no-cache');
-// NODE_EXTRA_CA_CERTS makes Node 20 parse its bundled roots and that file at every start, before any
-// JavaScript runs (on a machine whose variable names the system bundle, most of `node -e 0`); the bin's
-// launcher defers that to the first TLS connection (packages/cli/src/deferred-ca.ts). When it is set,
-// every command above is also timed without it, in the same run (`<name>NoCa`), and the pnpm SBOM is
-// also timed as `node bin/provenant.cjs` (no launcher, so the file is parsed at start: `oursPnpmViaNode`).
-const extraCa = Boolean(process.env.NODE_EXTRA_CA_CERTS);
-if (extraCa) {
-  for (const [k, run] of Object.entries(runners)) commands[`${k}NoCa`] = () => run(withoutExtraCa, '-no-ca');
-  commands.oursPnpmViaNode = () => timed(node, [bin, 'sbom', pnpmProject, '--output', out('pnpm-via-node')], repo);
-}
 
 // Interleaved so machine load drifts hit every command alike; one warm-up run each first.
 const results = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
@@ -155,8 +117,6 @@ const figures = {
   speedup_vs_cyclonedx_npm: Math.round((wall('theirs') / wall('ours')) * 10) / 10,
   speedup_target: 20,
   provenant_first_run_ms: ms(firstRuns.ours),
-  provenant_no_compile_cache_ms: ms(wall('oursNoCache')),
-  speedup_no_compile_cache: Math.round((wall('theirs') / wall('oursNoCache')) * 10) / 10,
   provenant_peak_rss_mib: Math.round((Math.max(...results.ours.map((r) => r.rssKiB)) / 1024) * 10) / 10,
   rss_target_mib: 150,
   cyclonedx_npm_peak_rss_mib: Math.round((Math.max(...results.theirs.map((r) => r.rssKiB)) / 1024) * 10) / 10,
@@ -172,28 +132,8 @@ const figures = {
   pnpm_vs_node_e0: ratio('oursPnpm', 'node0'),
   yarn_vs_node_e0: ratio('oursYarn', 'node0'),
   package_lock_vs_node_e0: ratio('ours', 'node0'),
-  // Under every lockfile: node, the CLI's code and the CycloneDX library writing the pnpm inventory;
-  // without NODE_EXTRA_CA_CERTS, so compared with `node -e 0` and the SBOMs without it too.
-  cyclonedx_floor_ms: ms(wall('floor')),
-  cyclonedx_floor_vs_node_e0_without_extra_ca: ratio('floor', extraCa ? 'node0NoCa' : 'node0'),
-  pnpm_over_floor_ms: ms(wall(extraCa ? 'oursPnpmNoCa' : 'oursPnpm') - wall('floor')),
-  yarn_over_floor_ms: ms(wall(extraCa ? 'oursYarnNoCa' : 'oursYarn') - wall('floor')),
   provenant_spdx_ms: ms(wall('oursSpdx')),
-  node_extra_ca_certs_set: extraCa,
-  ...(extraCa
-    ? {
-        pnpm_lock_via_node_ms: ms(wall('oursPnpmViaNode')),
-        pnpm_via_node_vs_node_e0: ratio('oursPnpmViaNode', 'node0'),
-        without_extra_ca: {
-          node_e0_ms: ms(wall('node0NoCa')),
-          provenant_ms: ms(wall('oursNoCa')),
-          cyclonedx_npm_ms: ms(wall('theirsNoCa')),
-          speedup_vs_cyclonedx_npm: Math.round((wall('theirsNoCa') / wall('oursNoCa')) * 10) / 10,
-          pnpm_vs_node_e0: ratio('oursPnpmNoCa', 'node0NoCa'),
-          yarn_vs_node_e0: ratio('oursYarnNoCa', 'node0NoCa'),
-        },
-      }
-    : {}),
+  node_extra_ca_certs_set: false,
   node: process.version,
   cpus: cpus().length,
   loadavg_1m: Math.round(loadavg()[0] * 100) / 100,

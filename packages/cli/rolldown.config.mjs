@@ -5,9 +5,8 @@
 // time through createRequire (the CycloneDX library, ajv, yaml, zod for SPDX) resolve from node_modules,
 // as unbundled: measured, bundling the CycloneDX library made `provenant sbom` do more work, not less
 // (its models are reached through the bundler's CommonJS interop getters).
-// The output is CommonJS (.cjs) so that bin/provenant.cjs can load it through the V8 code cache of
-// src/compile-cache.ts (Node 20 has no code cache for ES modules): measured, a cold `provenant verify
-// --policy` then executes 22% fewer instructions and a cold `provenant sbom` 5% fewer.
+// The output is CommonJS (.cjs), which bin/provenant.cjs requires: Node 20 starts a CommonJS entry without
+// its ES module loader, and Node 22+ caches the compiled code of either (module.enableCompileCache).
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -29,7 +28,7 @@ function vendorCycloneDx() {
 }
 
 export default defineConfig({
-  input: { main: 'dist/main.js', 'compile-cache': 'dist/compile-cache.js', 'deferred-ca': 'dist/deferred-ca.js' },
+  input: { main: 'dist/main.js' },
   platform: 'node',
   plugins: [packageurlLazyCollator(), vendorCycloneDx()],
   output: {

@@ -90,13 +90,12 @@ describe('certs.d from the CLI', () => {
   const pub = join(tmp, 'key.pub');
   writeFileSync(pub, generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }));
   /** `provenant verify-image` of a tag the mTLS registry lacks: MANIFEST_UNKNOWN once TLS works. */
-  // viaNode: `node bin/provenant.cjs`, where Node reads NODE_EXTRA_CA_CERTS at start, not the launcher's deferral.
-  const run = (certsD: string, extraCa?: string, viaNode = false): string => {
+  const run = (certsD: string, extraCa?: string): string => {
     const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`, PROVENANT_REGISTRY_CERTS_D: certsD };
     delete env.NODE_EXTRA_CA_CERTS;
     if (extraCa !== undefined) env.NODE_EXTRA_CA_CERTS = extraCa;
     const args = ['verify-image', `${regs.mtls.host}/certs-d/none:v1`, '--key', pub, '--json'];
-    const r = viaNode ? spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env }) : spawnSync(BIN, args, { encoding: 'utf8', env });
+    const r = spawnSync(BIN, args, { encoding: 'utf8', env });
     return (JSON.parse(r.stdout) as { error?: { code: string } }).error?.code ?? '(none)';
   };
 
@@ -117,7 +116,5 @@ describe('certs.d from the CLI', () => {
     const root = certsRoot('cli-unrelated-ca', regs.mtls.host, { 'other.crt': rootCertificates[0]!, 'client.cert': regs.mtls.clientCertFile, 'client.key': regs.mtls.clientKeyFile });
     expect(run(root)).toBe('TLS_ERROR');
     expect(run(root, regs.mtls.caFile)).toBe('MANIFEST_UNKNOWN');
-    expect(run(root, regs.mtls.caFile, true)).toBe('MANIFEST_UNKNOWN');
-    expect(run(root, undefined, true)).toBe('TLS_ERROR');
   });
 });

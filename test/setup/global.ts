@@ -11,15 +11,11 @@ type Teardown = () => Promise<void>;
 const parts: Array<(project: TestProject) => Promise<Teardown>> = [startRegistries, startSigstore];
 
 export default async function setup(project: TestProject): Promise<Teardown> {
-  // The built CLI's V8 code cache (packages/cli/src/compile-cache.ts) goes to a directory of this run,
-  // not the user's ~/.cache; the workers and every CLI they spawn inherit the variable.
-  const compileCache = mkdtempSync(join(tmpdir(), 'provenant-test-compile-cache-'));
-  process.env.PROVENANT_COMPILE_CACHE = compileCache;
   // Verify commands read `provenant trust update`'s cache when given no trusted root: an empty one of
   // this run, never the user's.
   const trustDir = mkdtempSync(join(tmpdir(), 'provenant-test-trust-'));
   process.env.PROVENANT_TRUST_DIR = trustDir;
-  const teardowns: Teardown[] = [async () => rmSync(compileCache, { recursive: true, force: true }), async () => rmSync(trustDir, { recursive: true, force: true })];
+  const teardowns: Teardown[] = [async () => rmSync(trustDir, { recursive: true, force: true })];
   for (const start of parts) teardowns.push(await start(project));
   return async () => {
     for (const t of teardowns.reverse()) await t();

@@ -1,7 +1,6 @@
 import { PROVENANT_VERSION } from '@provenant/core/version';
 import { commands } from './commands/registry.js';
-import { fastParse } from './fast-args.js';
-import { GLOBAL_OPTIONS, yargsOption } from './commands/types.js';
+import { GLOBAL_OPTIONS } from './commands/types.js';
 import { EXIT, processIO, reportError, type CliIO, type ExitCode, type GlobalArgs } from './io.js';
 
 export { EXIT, type CliIO, type ExitCode } from './io.js';
@@ -20,19 +19,9 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
     return EXIT.OK;
   }
   const json = argv.includes('--json');
+  // Only the command named in argv is loaded (and registered with its options); --help without one lists them all.
   const first = argv.find((a) => !a.startsWith('-'));
   const entry = commands.find((c) => c.name === first);
-
-  // Fast path: a command with its arguments as data, and an argv that is plainly valid, runs without yargs.
-  const loaded = entry ? await entry.load() : undefined;
-  const fast = loaded?.args && first ? fastParse(first, argv, loaded.args) : undefined;
-  if (loaded && fast) {
-    try {
-      return await loaded.handler(fast as never, io);
-    } catch (err) {
-      return reportError(io, err, json);
-    }
-  }
 
   const { default: yargs } = await import('yargs');
   let code: ExitCode = EXIT.OK;
@@ -40,7 +29,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
   const y = yargs([...argv])
     .scriptName('provenant')
     .version(PROVENANT_VERSION)
-    .options(Object.fromEntries(Object.entries(GLOBAL_OPTIONS).map(([name, o]) => [name, yargsOption(o)])))
+    .options(GLOBAL_OPTIONS)
     .strict()
     .demandCommand(1, 'name a command (provenant --help lists them)')
     .recommendCommands()
@@ -58,7 +47,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
   for (const c of commands) {
     if (entry && c !== entry) continue;
     if (entry) {
-      const mod = loaded ?? (await c.load());
+      const mod = await c.load();
       y.command({
         command: mod.command as string | string[],
         describe: mod.describe,

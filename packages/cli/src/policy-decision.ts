@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
-import type { ArgSpec } from './commands/types.js';
+import type { Options } from 'yargs';
 import type { Decision, Evidence, PolicySet, RegistryEvidence, Subject } from '@provenant/verifier';
 import { optionalTrustedRootPath } from './trust/cache.js';
 import { EXIT, reportError, type CliIO, type ExitCode, type GlobalArgs } from './io.js';
@@ -22,9 +22,9 @@ export interface PolicyArgs {
 }
 
 /** The flags of the policy flow (verify adds them beside its bundle flags). */
-export const policyOptions: ArgSpec['options'] = {
-  policy: { type: 'array', describe: 'policy file(s) (YAML or JSON, apiVersion provenant.dev/v1): decide by policy' },
-  evidence: { type: 'array', describe: 'Sigstore bundle file(s) offered as signatures/attestations (with --policy)' },
+export const policyOptions: Readonly<Record<string, Options>> = {
+  policy: { type: 'string', array: true, describe: 'policy file(s) (YAML or JSON, apiVersion provenant.dev/v1): decide by policy' },
+  evidence: { type: 'string', array: true, describe: 'Sigstore bundle file(s) offered as signatures/attestations (with --policy)' },
   vsa: { type: 'string', describe: 'write the decision as a signed SLSA VSA bundle to FILE (with --policy)' },
   'vsa-key': { type: 'string', describe: 'PEM private key that signs the VSA' },
   'attach-vsa': { type: 'boolean', describe: 'attach the signed VSA to the image in its registry as an OCI referrer' },

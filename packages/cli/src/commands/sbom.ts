@@ -4,7 +4,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { ProvenantError } from '@provenant/core/errors';
 import type { ImageSbomWriter, SbomDocumentOptions } from '@provenant/core/sbom';
 import { EXIT } from '../io.js';
-import { builderFor, type ArgSpec, type CommandModule } from './types.js';
+import type { Options } from 'yargs';
+import type { CommandModule } from './types.js';
 
 interface SbomArgs {
   target: string;
@@ -52,23 +53,20 @@ async function imageSbom(target: string, opts: SbomDocumentOptions): Promise<{ d
 const FORMATS: readonly SbomArgs['format'][] = ['cyclonedx-json', 'cyclonedx-xml', 'spdx-json'];
 const SPEC_VERSIONS: readonly SbomArgs['specVersion'][] = ['1.5', '1.6'];
 
-const args: ArgSpec = {
-  positionals: [{ name: 'target', describe: 'project dir, lockfile, oci:<layout>[:tag], docker-archive:<file> or an image ref' }],
-  options: {
-    format: { type: 'string', choices: FORMATS, default: 'cyclonedx-json', describe: 'output format' },
-    'spec-version': { type: 'string', choices: SPEC_VERSIONS, default: '1.6', describe: 'CycloneDX spec version' },
-    output: { type: 'string', alias: 'o', describe: 'write the SBOM to this file (atomically) instead of stdout' },
-    omit: { type: 'array', choices: ['dev'], default: [], describe: 'leave out dev dependencies (default: kept, scope excluded)' },
-    reproducible: { type: 'boolean', default: false, describe: 'no serial number or timestamp, sorted: byte-identical across runs' },
-    platform: { type: 'string', describe: 'image targets: os/arch[/variant] to pick from an index, or "all" (default: this host, linux/<arch>)' },
-  },
+const options: Record<string, Options> = {
+  format: { type: 'string', choices: FORMATS, default: 'cyclonedx-json', describe: 'output format' },
+  'spec-version': { type: 'string', choices: SPEC_VERSIONS, default: '1.6', describe: 'CycloneDX spec version' },
+  output: { type: 'string', alias: 'o', describe: 'write the SBOM to this file (atomically) instead of stdout' },
+  omit: { type: 'string', array: true, choices: ['dev'], default: [], describe: 'leave out dev dependencies (default: kept, scope excluded)' },
+  reproducible: { type: 'boolean', default: false, describe: 'no serial number or timestamp, sorted: byte-identical across runs' },
+  platform: { type: 'string', describe: 'image targets: os/arch[/variant] to pick from an index, or "all" (default: this host, linux/<arch>)' },
 };
 
 const mod: CommandModule<SbomArgs> = {
   command: 'sbom <target>',
   describe: 'generate an SBOM for a project dir, a lockfile or an image',
-  args,
-  builder: builderFor(args),
+  builder: (y) =>
+    y.positional('target', { type: 'string', demandOption: true, describe: 'project dir, lockfile, oci:<layout>[:tag], docker-archive:<file> or an image ref' }).options(options) as never,
   handler: async (args, io) => {
     // yargs leaves a missing positional undefined and lets some choices through: check here, as usage errors.
     if (typeof args.target !== 'string' || args.target === '') throw new ProvenantError('USAGE', 'name a target: a project dir, a lockfile or an image');
@@ -97,4 +95,3 @@ const mod: CommandModule<SbomArgs> = {
   },
 };
 export const { command, describe, builder, handler } = mod;
-export { args };

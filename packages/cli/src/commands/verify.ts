@@ -5,7 +5,8 @@ import { ProvenantError, type ProvenantErrorCode } from '@provenant/core/errors'
 import type { ArtifactInput, IdentityPolicy, VerificationPolicy, VerificationResult, VerifyOptions } from '@provenant/core/verify';
 import { EXIT, reportError, type CliIO, type ExitCode, type GlobalArgs } from '../io.js';
 import { readInput } from '../files.js';
-import { builderFor, type ArgSpec, type CommandModule } from './types.js';
+import type { Options } from 'yargs';
+import type { CommandModule } from './types.js';
 import { trustedRootPath } from '../trust/cache.js';
 import { policyOptions, runPolicyVerification, type PolicyArgs } from '../policy-decision.js';
 
@@ -168,7 +169,7 @@ export async function runBundleVerification(artifactArg: string, args: BundleVer
 }
 
 /** The flags of the bundle flow, shared with `verify-bundle`. */
-export const bundleOptions: ArgSpec['options'] = {
+export const bundleOptions: Readonly<Record<string, Options>> = {
   bundle: { type: 'string', describe: 'Sigstore bundle to verify' },
   'certificate-identity': { type: 'string', describe: 'exact expected SAN of the signing certificate' },
   'certificate-identity-regexp': { type: 'string', describe: 'regular expression the whole SAN must match (anchored)' },
@@ -190,16 +191,10 @@ interface VerifyArgs extends BundleVerifyArgs, PolicyArgs {
   target: string;
 }
 
-const args: ArgSpec = {
-  positionals: [{ name: 'target', describe: 'the artifact file, or sha256:<hex>' }],
-  options: { ...bundleOptions, ...policyOptions },
-};
-
 const mod: CommandModule<VerifyArgs> = {
   command: 'verify <target>',
   describe: 'verify a file against a Sigstore bundle, by key or by certificate identity',
-  args,
-  builder: builderFor(args),
+  builder: (y) => y.positional('target', { type: 'string', demandOption: true, describe: 'the artifact file, or sha256:<hex>' }).options({ ...bundleOptions, ...policyOptions }) as never,
   handler: async (args, io) => {
     // One branch per way of deciding; a `--policy FILE` branch (verifier engineer) goes here, before the bundle flow.
     if (args.policy?.length) return runPolicyVerification(args.target, args, io);
@@ -207,4 +202,3 @@ const mod: CommandModule<VerifyArgs> = {
   },
 };
 export const { command, describe, builder, handler } = mod;
-export { args };
