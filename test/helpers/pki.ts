@@ -81,6 +81,8 @@ export interface CertSpec {
   readonly serial?: bigint;
   /** The algorithm named inside the TBS; defaults to the outer one. */
   readonly tbsAlgorithm?: Buffer;
+  /** The signature BIT STRING's unused-bits count (0 in DER; anything else is a second encoding). */
+  readonly unusedBits?: number;
 }
 
 let serials = 1000n;
@@ -98,7 +100,7 @@ export function certificate(spec: CertSpec): Buffer {
     spec.publicKey.export({ format: 'der', type: 'spki' }),
     tlv(0xa3, seq(...spec.extensions.map(extension))),
   );
-  return seq(tbs, ECDSA_SHA256, bits(sign('sha256', tbs, spec.issuer.privateKey)));
+  return seq(tbs, ECDSA_SHA256, bits(sign('sha256', tbs, spec.issuer.privateKey), spec.unusedBits ?? 0));
 }
 
 export const p256 = (): { publicKey: KeyObject; privateKey: KeyObject } => generateKeyPairSync('ec', { namedCurve: 'P-256' });

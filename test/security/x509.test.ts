@@ -32,9 +32,9 @@ function leafExtensions(names: Buffer[], extra: Ext[] = []): Ext[] {
 }
 
 /** A leaf from the private root (or an intermediate), and a v0.3 bundle it signs, logged in the mini Rekor. */
-async function signedBy(extensions: Ext[], opts: { issuer?: { name: string; privateKey: KeyObject }; tbsAlgorithm?: Buffer } = {}): Promise<Json> {
+async function signedBy(extensions: Ext[], opts: { issuer?: { name: string; privateKey: KeyObject }; tbsAlgorithm?: Buffer; unusedBits?: number } = {}): Promise<Json> {
   const keys = p256();
-  const leaf = certificate({ subject: 'leaf', publicKey: keys.publicKey, issuer: opts.issuer ?? ca, extensions, ...(opts.tbsAlgorithm ? { tbsAlgorithm: opts.tbsAlgorithm } : {}) });
+  const leaf = certificate({ subject: 'leaf', publicKey: keys.publicKey, issuer: opts.issuer ?? ca, extensions, ...(opts.tbsAlgorithm ? { tbsAlgorithm: opts.tbsAlgorithm } : {}), unusedBits: opts.unusedBits ?? 0 });
   const signature = sign('sha256', data, keys.privateKey);
   const entry = await sig.log(sig.hashedrekordBody(signature, digest, leaf), 'hashedrekord');
   return {
@@ -113,6 +113,9 @@ describe('duplicate extensions and the signed algorithm', () => {
   });
   it('a TBS naming another signature algorithm than the certificate: refused', async () => {
     expect(verify(await signedBy(leafExtensions([san.uri(WORKFLOW)]), { tbsAlgorithm: ECDSA_SHA384 }), identity(WORKFLOW))).toBe('CERTIFICATE_INVALID');
+  });
+  it('a signature BIT STRING claiming unused bits (a second encoding of the same certificate): refused', async () => {
+    expect(verify(await signedBy(leafExtensions([san.uri(WORKFLOW)]), { unusedBits: 1 }), identity(WORKFLOW))).toBe('CERTIFICATE_INVALID');
   });
   it('a trusted root whose CA certificate repeats an extension does not load', () => {
     const keys = p256();

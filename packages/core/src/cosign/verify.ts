@@ -1,6 +1,6 @@
-import { createPublicKey, verify as cryptoVerify } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import { ProvenantError } from '../errors.js';
-import { verifyBundle, type IdentityPolicy, type PublicKeyInput, type TrustMaterial, type VerificationResult, type VerifyOptions } from '../verify/index.js';
+import { verifyBundle, verifySignature, type IdentityPolicy, type PublicKeyInput, type TrustMaterial, type VerificationResult, type VerifyOptions } from '../verify/index.js';
 import { parseSimpleSigningPayload } from './conventions.js';
 import { legacyLayerToBundle, type LegacyLayer } from './legacy.js';
 
@@ -71,5 +71,5 @@ export function verifySimpleSigning(payload: Buffer, signatureBase64: string, im
   if (claims.manifestDigest !== imageDigest) throw new ProvenantError('IMAGE_SIGNATURE_INVALID', `signature is for ${claims.manifestDigest}, not ${imageDigest}`);
   const key = createPublicKey(publicKey as Parameters<typeof createPublicKey>[0]);
   const hash = key.asymmetricKeyType === 'ed25519' ? null : 'sha256';
-  if (!cryptoVerify(hash, payload, key, Buffer.from(signatureBase64, 'base64'))) throw new ProvenantError('IMAGE_SIGNATURE_INVALID', 'image signature does not verify under the key');
+  if (!verifySignature(payload, key, Buffer.from(signatureBase64, 'base64'), hash)) throw new ProvenantError('IMAGE_SIGNATURE_INVALID', 'image signature does not verify under the key');
 }

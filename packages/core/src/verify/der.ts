@@ -102,6 +102,8 @@ export class DerReader {
   integer(t: Tlv): bigint {
     if (t.tag !== TAG.INTEGER || t.end === t.contentStart) this.fail('expected an INTEGER');
     const b = this.content(t);
+    // DER: the shortest two's complement form (X.690 §8.3.2), so one value has one encoding.
+    if (b.length > 1 && ((b[0] === 0x00 && !(b[1]! & 0x80)) || (b[0] === 0xff && b[1]! & 0x80))) this.fail('non-minimal INTEGER');
     let v = BigInt('0x' + b.toString('hex'));
     if (b[0]! & 0x80) v -= 1n << BigInt(b.length * 8);
     return v;

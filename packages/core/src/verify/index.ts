@@ -12,6 +12,7 @@
 export { loadTrustedRoot, loadPublicKey, trustMaterialFromKeys } from './trust/material.js';
 export type { TrustMaterial, LoadTrustedRootOptions, PublicKeyInput, WindowedKeyInput, CertAuthority, LogAuthority, TimeRange } from './trust/material.js';
 export { keyValidAt, parseValidFor } from './trust/window.js';
+export type { ValidForJSON } from './trust/window.js';
 export { toSignedEntity } from './bundle/entity.js';
 export type { SignedEntity, SignedContent, TlogEntry } from './bundle/entity.js';
 export { verifyBundle } from './verifier.js';
@@ -20,4 +21,5 @@ export type { VerificationPolicy, IdentityPolicy } from './policy.js';
 export { FULCIO_EXTENSIONS, hasSubjectAlternativeName } from './key/identity.js';
 export type { CertificateIdentity, FulcioExtensions, FulcioExtensionName, SanKind, SubjectAltName } from './key/identity.js';
 export { verifyDsseWithKey, preAuthEncoding } from './dsse/index.js';
+export { verifySignature } from './crypto.js';
 export type { VerifiedEnvelope } from './dsse/index.js';

@@ -1,5 +1,5 @@
 import { publicDecrypt, constants, type KeyObject } from 'node:crypto';
-import { DerReader, TAG } from '../der.js';
+import { ecdsaSignatureValues } from '../crypto.js';
 
 // node:crypto cannot verify a signature over a digest it did not compute itself, yet verifying against
 // "sha256:<hex>" needs exactly that. ECDSA (P-256/P-384) is checked here with BigInt arithmetic, RSA
@@ -110,17 +110,10 @@ function verifyEcdsaPrehashed(digest: Buffer, key: KeyObject, signature: Buffer)
   const jwk = key.export({ format: 'jwk' });
   const c = jwk.crv ? CURVES[jwk.crv] : undefined;
   if (!c) return false;
-  let r: bigint, s: bigint;
-  try {
-    const d = new DerReader(signature, 'BUNDLE_SIGNATURE_INVALID', 'ECDSA signature');
-    const [rt, st, extra] = d.children(d.expect(d.root(), TAG.SEQUENCE, 'ECDSA-Sig-Value'));
-    if (!rt || !st || extra) return false;
-    r = d.integer(rt);
-    s = d.integer(st);
-  } catch {
-    return false;
-  }
-  if (r <= 0n || r >= c.n || s <= 0n || s >= c.n) return false;
+  // The same signature rule as every other path (crypto.ts): strict DER, 0 < r, s < n, either s.
+  const values = ecdsaSignatureValues(key, signature);
+  if (!values) return false;
+  const { r, s } = values;
   let e = BigInt('0x' + (digest.toString('hex') || '0'));
   if (digest.length * 8 > c.bits) e >>= BigInt(digest.length * 8 - c.bits);
   const w = inverse(s, c.n);

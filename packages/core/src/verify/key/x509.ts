@@ -1,5 +1,6 @@
-import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { ProvenantError, type ProvenantErrorCode } from '../../errors.js';
+import { verifySignature } from '../crypto.js';
 import { DerReader, encodeTlv, TAG, type Tlv } from '../der.js';
 
 export const OID = {
@@ -19,6 +20,7 @@ const HANDLED_EXTENSIONS: ReadonlySet<string> = new Set([OID.SUBJECT_KEY_ID, OID
 
 /** The kinds of subject alternative name that name a signer: URI, email, and Fulcio's username otherName. */
 export type SanKind = 'uri' | 'email' | 'username';
+/** One subject alternative name that names a signer, with its kind. */
 export interface SubjectAltName {
   readonly kind: SanKind;
   readonly value: string;
@@ -86,6 +88,8 @@ export class Certificate {
     const algSeq = r.expect(algT, TAG.SEQUENCE, 'signatureAlgorithm');
     this.signatureAlgorithm = r.oid(r.expect(r.children(algSeq)[0], TAG.OID, 'algorithm OID'));
     const sig = r.expect(sigT, TAG.BIT_STRING, 'signatureValue');
+    // Whole octets only: an unused-bits count other than 0 would be a second encoding of the same signature.
+    if (r.content(sig)[0] !== 0) r.fail('signatureValue has unused bits');
     this.signature = r.content(sig).subarray(1);
 
     const f = r.children(tbs);
@@ -153,11 +157,7 @@ export class Certificate {
   verifiedBy(issuer: Certificate): boolean {
     const hash = SIGNATURE_HASH[this.signatureAlgorithm];
     if (hash === undefined) return false;
-    try {
-      return cryptoVerify(hash, this.tbs, issuer.publicKey, this.signature);
-    } catch {
-      return false;
-    }
+    return verifySignature(this.tbs, issuer.publicKey, this.signature, hash);
   }
 
   validAt(time: Date): boolean {
