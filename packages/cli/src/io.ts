@@ -8,9 +8,27 @@ export interface CliIO {
   readonly isTTY: boolean;
 }
 
+// A reader that goes away (`provenant sbom ... | head`) closes the pipe: later output is dropped quietly
+// and the command still ends with its own exit code (a denial stays a denial).
+const closed = { stdout: false, stderr: false };
+function writer(name: 'stdout' | 'stderr'): (text: string) => void {
+  let watching = false;
+  return (text) => {
+    const stream = process[name];
+    if (!watching) {
+      watching = true;
+      stream.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EPIPE') throw err;
+        closed[name] = true;
+      });
+    }
+    if (!closed[name]) stream.write(text);
+  };
+}
+
 export const processIO: CliIO = {
-  out: (text) => void process.stdout.write(text),
-  err: (text) => void process.stderr.write(text),
+  out: writer('stdout'),
+  err: writer('stderr'),
   get isTTY() {
     return Boolean(process.stderr.isTTY);
   },

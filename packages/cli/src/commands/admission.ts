@@ -1,6 +1,7 @@
 import { EXIT, reportError } from '../io.js';
 import type { CommandModule } from './types.js';
 import { optionalTrustedRootPath } from '../trust/cache.js';
+import { AUTHFILE_DESCRIBE, registryOptions } from '../registry-options.js';
 
 interface AdmissionArgs {
   action: string;
@@ -12,6 +13,7 @@ interface AdmissionArgs {
   trustedRoot?: string | undefined;
   noMatch?: 'deny' | 'allow' | undefined;
   insecureRegistry?: boolean | undefined;
+  authfile?: string | undefined;
   timeout: number;
   kind?: string[] | undefined;
   cacheSize: number;
@@ -36,6 +38,7 @@ const mod: CommandModule<AdmissionArgs> = {
       .option('trusted-root', { type: 'string', describe: 'Sigstore TrustedRoot JSON for authorities that name none (reloaded when it changes)' })
       .option('no-match', { type: 'string', choices: ['deny', 'allow'] as const, describe: 'when no policy matches an image (default deny); decided before any registry read' })
       .option('insecure-registry', { type: 'boolean', describe: 'plain HTTP to registries (loopback ones get TLS only when they speak it)' })
+      .option('authfile', { type: 'string', describe: AUTHFILE_DESCRIBE })
       .option('timeout', { type: 'number', default: 8, describe: 'seconds to decide one review, registry reads included; keep it below the webhook timeoutSeconds' })
       .option('kind', { type: 'string', array: true, describe: 'another pod-bearing kind: group/Kind=path.of.pod.template (e.g. argoproj.io/Rollout=spec.template)' })
       .option('cache-size', { type: 'number', default: 10000, describe: 'verified decisions kept' })
@@ -67,7 +70,7 @@ const mod: CommandModule<AdmissionArgs> = {
         port: args.port,
         deadlineMs: Math.round(timeout * 1000),
         kinds,
-        registry: { insecure: args.insecureRegistry ?? false },
+        registry: await registryOptions(args),
         cacheSize: positive('cache-size', args.cacheSize),
         cacheTtlMs: positive('cache-ttl', args.cacheTtl) * 1000,
         tagTtlMs: positive('tag-ttl', args.tagTtl) * 1000,

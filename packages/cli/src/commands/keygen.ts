@@ -30,7 +30,7 @@ const mod: CommandModule<KeygenArgs> = {
       .option('output-key-prefix', { type: 'string', default: 'cosign', describe: 'write <prefix>.key and <prefix>.pub' })
       .option('algorithm', { choices: ['ecdsa-p256', 'ecdsa-p384', 'ed25519'] as const, default: 'ecdsa-p256' as const, describe: 'key type' })
       .option('import', { type: 'string', describe: 'encrypt this existing PEM private key (PKCS#1, SEC1 or PKCS#8) instead of generating one' })
-      .option('password-file', { type: 'string', describe: 'file holding the password (else PROVENANT_PASSWORD or COSIGN_PASSWORD)' })
+      .option('password-file', { type: 'string', describe: 'file holding the password (else PROVENANT_PASSWORD or COSIGN_PASSWORD, else asked twice on a terminal)' })
       .option('force', { type: 'boolean', default: false, describe: 'overwrite existing key files' }) as never,
   handler: async (args, io) => {
     const sign = await import('@provenant/core/sign');
@@ -41,9 +41,9 @@ const mod: CommandModule<KeygenArgs> = {
         if (await exists(p)) throw new ProvenantError('OUTPUT_WRITE_FAILED', `${p} already exists; pass --force to overwrite it`);
       }
     }
-    const password = await sign.resolveKeyPassword({ passwordFile: args.passwordFile });
+    const password = (await sign.resolveKeyPassword({ passwordFile: args.passwordFile })) ?? (await (await import('../prompt.js')).promptNewPassword());
     if (password === undefined) {
-      throw new ProvenantError('KEY_PASSWORD_REQUIRED', 'give the password for the new key with --password-file, PROVENANT_PASSWORD or COSIGN_PASSWORD (an empty value means no password)');
+      throw new ProvenantError('KEY_PASSWORD_REQUIRED', 'give the password for the new key with --password-file, PROVENANT_PASSWORD or COSIGN_PASSWORD (an empty value means no password), or run on a terminal to be asked');
     }
     const privateKey = args.import !== undefined ? sign.importPrivateKey((await readSmallFile(args.import, 'private key')).toString('utf8')) : sign.generateKeyPair(args.algorithm).privateKey;
     const encrypted = await sign.encryptCosignKey(privateKey, password);

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { EXIT, reportError } from '../io.js';
 import type { CommandModule } from './types.js';
 import { optionalTrustedRootPath } from '../trust/cache.js';
+import { AUTHFILE_DESCRIBE, registryOptions } from '../registry-options.js';
 
 interface PromoteArgs {
   source: string;
@@ -12,6 +13,7 @@ interface PromoteArgs {
   vsa?: string | undefined;
   noMatch?: 'deny' | 'allow' | undefined;
   insecureRegistry?: boolean | undefined;
+  authfile?: string | undefined;
 }
 
 const mod: CommandModule<PromoteArgs> = {
@@ -26,7 +28,10 @@ const mod: CommandModule<PromoteArgs> = {
       .option('vsa-key', { type: 'string', describe: 'PEM private key: sign a VSA and attach it to the promoted image' })
       .option('vsa', { type: 'string', describe: 'also write the signed VSA bundle to FILE' })
       .option('no-match', { type: 'string', choices: ['deny', 'allow'] as const, describe: 'when no policy matches (default deny)' })
-      .option('insecure-registry', { type: 'boolean', describe: 'plain HTTP to both registries (loopback ones get TLS only when they speak it)' }) as never,
+      .option('insecure-registry', { type: 'boolean', describe: 'plain HTTP to both registries (loopback ones get TLS only when they speak it)' })
+      .option('authfile', { type: 'string', describe: AUTHFILE_DESCRIBE })
+      .example('provenant promote registry.example.test/staging/app:1.0 registry.example.test/prod/app:1.0 --policy policy.yaml', 'copy by digest, with signatures and attestations, if the policy allows')
+      .example('provenant promote SRC DST --policy policy.yaml --vsa-key vsa.key --authfile auth.json', 'also attach a signed VSA; credentials from auth.json') as never,
   handler: async (args, io) => {
     try {
       const verifier = await import('@provenant/verifier');
@@ -35,7 +40,7 @@ const mod: CommandModule<PromoteArgs> = {
       const policies = await verifier.loadPolicy(args.policy ?? [], args.noMatch ? { noMatch: args.noMatch } : {});
       const trustedRoot = await optionalTrustedRootPath(args.trustedRoot);
       const trust = trustedRoot === undefined ? undefined : (await import('@provenant/core/verify')).loadTrustedRoot(await readFile(trustedRoot));
-      const registry = { insecure: args.insecureRegistry ?? false };
+      const registry = await registryOptions(args);
       const vsaSigner = args.vsaKey === undefined ? undefined : await verifier.keyStatementSigner(await readFile(args.vsaKey));
       const result = await verifier.promote(args.source, args.destination, policies, { trust, registry, vsaSigner });
       if (result.promoted?.vsa && args.vsa !== undefined) await verifier.writeFileAtomic(args.vsa, result.promoted.vsa.bundle);

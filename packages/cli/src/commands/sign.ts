@@ -24,15 +24,20 @@ export interface SigningArgs {
   bundle: string;
 }
 
-export function signingOptions<T>(y: Argv<T>): Argv<T & SigningArgs> {
+/** The key and keyless flags (everything of SigningArgs but --bundle), for commands that sign something else. */
+export function signerOptions<T>(y: Argv<T>): Argv<T & Omit<SigningArgs, 'bundle'>> {
   return y
     .option('key', { type: 'string', describe: 'private key file (cosign.key, or an unencrypted PEM key); omit for keyless signing' })
-    .option('password-file', { type: 'string', describe: 'file holding the key password (else PROVENANT_PASSWORD or COSIGN_PASSWORD)' })
+    .option('password-file', { type: 'string', describe: 'file holding the key password (else PROVENANT_PASSWORD or COSIGN_PASSWORD, else asked on a terminal)' })
     .option('identity-token', { type: 'string', describe: 'OIDC token for keyless signing (else SIGSTORE_ID_TOKEN or the GitHub Actions token)' })
     .option('fulcio-url', { type: 'string', describe: `Fulcio URL for keyless signing (default ${PUBLIC_FULCIO_URL})` })
     .option('rekor-url', { type: 'string', describe: 'Rekor URL to log the signature in (keyless default: public Rekor)' })
     .option('tsa-url', { type: 'string', describe: 'RFC 3161 timestamp authority URL to timestamp the signature with' })
-    .option('tlog-upload', { type: 'boolean', describe: 'log the signature in Rekor (default: yes for keyless, only with --rekor-url for keys)' })
+    .option('tlog-upload', { type: 'boolean', describe: 'log the signature in Rekor (default: yes for keyless, only with --rekor-url for keys)' }) as unknown as Argv<T & Omit<SigningArgs, 'bundle'>>;
+}
+
+export function signingOptions<T>(y: Argv<T>): Argv<T & SigningArgs> {
+  return signerOptions(y)
     .option('bundle', { type: 'string', demandOption: true, describe: 'where to write the Sigstore bundle (JSON)' }) as unknown as Argv<T & SigningArgs>;
 }
 
@@ -53,7 +58,9 @@ export async function resolveSigning(args: SigningArgs, defaults: { fulcioURL?: 
   if (args.key !== undefined) {
     if (args.identityToken !== undefined) throw new ProvenantError('USAGE', 'pass either --key or --identity-token, not both');
     const pem = (await readSmallFile(args.key, 'private key')).toString('utf8');
-    const password = await sign.resolveKeyPassword({ passwordFile: args.passwordFile });
+    let password = await sign.resolveKeyPassword({ passwordFile: args.passwordFile });
+    // An encrypted key with no password given: ask on the terminal (never when piped).
+    if (password === undefined && pem.includes('ENCRYPTED')) password = await (await import('../prompt.js')).promptPassword(`Enter password for private key ${args.key}: `);
     const signer = sign.keySigner(await sign.loadPrivateKey(pem, password));
     const rekorURL = args.tlogUpload === false ? undefined : (args.rekorUrl ?? (args.tlogUpload ? (defaults.rekorURL ?? PUBLIC_REKOR_URL) : undefined));
     return { signer, options: { rekorURL, tsaURL: args.tsaUrl }, description: `${signer.algorithm} key ${signer.hint}` };

@@ -10,7 +10,10 @@ import { trustedRootPath } from '../trust/cache.js';
 interface Args {
   artifact: string[];
   provenancePath: string;
-  sourceUri: string;
+  sourceUri?: string | undefined;
+  key?: string | undefined;
+  insecureIgnoreTlog?: boolean | undefined;
+  printProvenance?: boolean | undefined;
   sourceBranch?: string | undefined;
   sourceTag?: string | undefined;
   sourceVersionedTag?: string | undefined;
@@ -64,7 +67,10 @@ const mod: CommandModule<Args> = {
     y
       .positional('artifact', { type: 'string', array: true, default: [] })
       .option('provenance-path', { type: 'string', demandOption: true, describe: 'Sigstore bundle (or legacy .intoto.jsonl) with the provenance' })
-      .option('source-uri', { type: 'string', demandOption: true, describe: 'github.com/org/repo' })
+      .option('source-uri', { type: 'string', describe: 'expected source repository, github.com/org/repo (required without --key)' })
+      .option('key', { type: 'string', describe: "public key of a key-signed provenance (provenant provenance --sign --key); checks signature, subject, builder and source" })
+      .option('insecure-ignore-tlog', { type: 'boolean', describe: 'with --key: accept a signature with no transparency-log entry, and need no trusted root' })
+      .option('print-provenance', { type: 'boolean', describe: 'print the verified provenance statement (JSON) on stdout' })
       .option('source-branch', { type: 'string' })
       .option('source-tag', { type: 'string' })
       .option('source-versioned-tag', { type: 'string', describe: 'semver prefix: v1, v1.2 or v1.2.3' })
@@ -72,7 +78,10 @@ const mod: CommandModule<Args> = {
       .option('build-workflow-input', { type: 'string', array: true, describe: 'key=value the workflow_dispatch inputs must hold' })
       .option('trusted-root', { type: 'string', describe: 'Sigstore TrustedRoot JSON (or PROVENANT_TRUSTED_ROOT)' })
       .option('artifact-digest', { type: 'string', describe: 'sha256:<hex> instead of an artifact file' })
-      .option('github-attestation', { type: 'boolean', default: false, describe: 'a GitHub artifact attestation (no default trusted builders; --builder-id required)' }) as unknown as Argv<GlobalArgs & Args>,
+      .option('github-attestation', { type: 'boolean', default: false, describe: 'a GitHub artifact attestation (no default trusted builders; --builder-id required)' })
+      .example('provenant verify-artifact app.tgz --provenance-path app.intoto.jsonl --source-uri github.com/org/app --source-tag v1.2.3', 'provenance from slsa-github-generator, as slsa-verifier verifies it')
+      .example('provenant verify-artifact app.tgz --provenance-path app.intoto.sigstore.json --key build.pub --builder-id https://ci.example.test/builder --insecure-ignore-tlog', 'provenance provenant signed with a key')
+      .example('provenant verify-artifact app.tgz --provenance-path p.json --source-uri github.com/org/app --print-provenance | jq .predicate', 'print what was verified') as unknown as Argv<GlobalArgs & Args>,
   handler: async (args, io: CliIO): Promise<ExitCode> => {
     try {
       const digests = [...(args.artifactDigest ? [args.artifactDigest] : []), ...(await Promise.all(args.artifact.map(sha256File)))];
@@ -83,13 +92,35 @@ const mod: CommandModule<Args> = {
         if (i < 1) throw new ProvenantError('USAGE', `--build-workflow-input ${kv} is not key=value`);
         inputs[kv.slice(0, i)] = kv.slice(i + 1);
       }
-      const trust = await loadTrustFromArgs(args.trustedRoot);
       const provenance = await readSmallFile(args.provenancePath, 'provenance');
+      if (args.key !== undefined) {
+        const { verifyKeyProvenance } = await import('../provenance-key.js');
+        const offline = args.insecureIgnoreTlog === true && args.trustedRoot === undefined && !process.env.PROVENANT_TRUSTED_ROOT;
+        const trust = offline ? (await import('@provenant/core/verify')).trustMaterialFromKeys({}) : await loadTrustFromArgs(args.trustedRoot);
+        const options = args.insecureIgnoreTlog ? { tlogThreshold: 0, timestampThreshold: 0 } : {};
+        let bundle: unknown;
+        try {
+          bundle = JSON.parse(provenance.toString('utf8'));
+        } catch (err) {
+          throw new ProvenantError('BUNDLE_INVALID', `${args.provenancePath} is not a Sigstore bundle (JSON)`, { cause: err });
+        }
+        const expect = { publicKey: await readSmallFile(args.key, 'public key'), builderId: args.builderId, sourceUri: args.sourceUri, sourceBranch: args.sourceBranch, sourceTag: args.sourceTag };
+        const results = [];
+        for (const d of digests) results.push(await verifyKeyProvenance(bundle, d.startsWith('sha256:') ? d : `sha256:${d}`, expect, trust, options));
+        const r = results[0]!;
+        if (args.printProvenance) io.out(JSON.stringify(r.statement, null, 2) + '\n');
+        else if (args.json) io.out(JSON.stringify({ ok: true, builderId: r.builderId, sourceCommit: r.sourceCommit, artifacts: digests }) + '\n');
+        if (!args.quiet) io.err(`PASSED: verified SLSA provenance for ${digests.length} artifact(s), builder ${r.builderId}${r.sourceCommit ? ` at commit ${r.sourceCommit}` : ''}\n`);
+        return EXIT.OK;
+      }
+      if (args.sourceUri === undefined) throw new ProvenantError('USAGE', 'pass --source-uri (the expected source repository), or --key for a key-signed provenance');
+      const sourceUri = args.sourceUri;
+      const trust = await loadTrustFromArgs(args.trustedRoot);
       const { verifyArtifactProvenance } = await import('@provenant/core/slsa');
       const results = digests.map((artifactDigest) =>
         verifyArtifactProvenance(provenance, trust, {
           artifactDigest,
-          sourceUri: args.sourceUri,
+          sourceUri,
           sourceBranch: args.sourceBranch,
           sourceTag: args.sourceTag,
           sourceVersionedTag: args.sourceVersionedTag,
@@ -99,7 +130,8 @@ const mod: CommandModule<Args> = {
         }),
       );
       const r = results[0]!;
-      if (args.json) io.out(JSON.stringify({ ok: true, builderId: r.builderId, sourceCommit: r.sourceCommit, artifacts: digests }) + '\n');
+      if (args.printProvenance) io.out(JSON.stringify(r.statement, null, 2) + '\n');
+      else if (args.json) io.out(JSON.stringify({ ok: true, builderId: r.builderId, sourceCommit: r.sourceCommit, artifacts: digests }) + '\n');
       if (!args.quiet) io.err(`PASSED: verified SLSA provenance for ${digests.length} artifact(s), builder ${r.builderId} at commit ${r.sourceCommit}\n`);
       return EXIT.OK;
     } catch (err) {

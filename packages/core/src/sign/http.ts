@@ -28,6 +28,15 @@ export interface HttpRequest {
 // 5xx, 408 and 429 are worth another try; 4xx otherwise are the request's fault.
 const retryable = (status: number): boolean => status >= 500 || status === 408 || status === 429;
 
+/** What went wrong under fetch's generic "fetch failed": the innermost cause (ECONNREFUSED, ENOTFOUND, a TLS error). */
+function networkCause(err: unknown): string {
+  let e: unknown = err;
+  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
+  if (!(e instanceof Error)) return String(e);
+  const code = (e as NodeJS.ErrnoException).code;
+  return code !== undefined && !e.message.includes(code) ? `${code}: ${e.message}` : e.message;
+}
+
 /** One request with retries (backoff 250 ms, doubling), a per-attempt timeout and a response size limit. */
 export async function request(req: HttpRequest, limits: HttpLimits): Promise<HttpResponse> {
   let lastError: ProvenantError | undefined;
@@ -44,7 +53,7 @@ export async function request(req: HttpRequest, limits: HttpLimits): Promise<Htt
       });
     } catch (cause) {
       const timedOut = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
-      lastError = new ProvenantError(req.code, `${req.method} ${req.url} ${timedOut ? `timed out after ${limits.timeoutMs} ms` : 'failed'}`, { cause });
+      lastError = new ProvenantError(req.code, `${req.method} ${req.url} ${timedOut ? `timed out after ${limits.timeoutMs} ms` : `failed: ${networkCause(cause)}`}`, { cause });
       continue;
     }
     const body = await readLimited(res, limits.maxBytes, req);

@@ -26,6 +26,11 @@ export interface DetectOptions {
   builderId?: string;
   /** Extra external parameters for the generic mode (what the caller asked the build to do). */
   externalParameters?: Record<string, unknown>;
+  /**
+   * The generic mode's source checkout: its repository (`https://...` or `git+https://...`), commit and
+   * ref. Recorded in externalParameters.source and as the first resolved dependency.
+   */
+  source?: { repository: string; commit?: string | undefined; ref?: string | undefined };
   /** Force a platform instead of detecting it from the environment. */
   platform?: BuildContext['platform'];
   invocationId?: string;
@@ -99,13 +104,22 @@ export function genericContext(options: DetectOptions = {}): BuildContext {
   if (!options.builderId) {
     throw new ProvenantError('CI_ENV_UNDETECTED', 'no GitHub Actions or GitLab CI environment found; pass an explicit builder id (--builder-id) for a generic build');
   }
+  const s = options.source;
+  if (s !== undefined && s.commit !== undefined && !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(s.commit)) {
+    throw new ProvenantError('INVALID_ARGUMENT', `source commit ${s.commit} is not a full git commit id (40 or 64 lowercase hex digits)`);
+  }
+  const repository = s === undefined ? undefined : s.repository.replace(/^git\+/, '');
   return {
     platform: 'generic',
     buildType: GENERIC_BUILD_TYPE,
     builderId: options.builderId,
-    externalParameters: options.externalParameters ?? {},
+    externalParameters: {
+      ...(options.externalParameters ?? {}),
+      ...(s !== undefined ? { source: withoutUndefined({ repository, ref: s.ref, commit: s.commit }) } : {}),
+    },
     internalParameters: undefined,
-    source: undefined,
+    // The checkout is a resolved dependency only when its commit is known.
+    source: s?.commit === undefined ? undefined : { uri: `git+${repository}${s.ref !== undefined ? `@${s.ref}` : ''}`, digest: { gitCommit: s.commit } },
     invocationId: options.invocationId,
   };
 }
