@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'bench/.work/**', 'fixtures/**/node_modules/**', '**/*.d.ts', 'docs/api/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'reports/**', '.stryker-tmp/**', 'stryker-setup-*.js', 'bench/.work/**', 'fixtures/**/node_modules/**', '**/*.d.ts', 'docs/api/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
