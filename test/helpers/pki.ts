@@ -1,4 +1,4 @@
-import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 
 // A test PKI built in the test: a small DER writer and an X.509 v3 certificate builder over node:crypto,
 // so a test can make any CA or leaf it needs, including the malformed ones a real CA would never issue
@@ -63,6 +63,12 @@ export const ext = {
   san: (critical: boolean, ...names: Buffer[]): Ext => ({ oid: '2.5.29.17', critical, value: seq(...names) }),
   /** Fulcio OIDC issuer (1.3.6.1.4.1.57264.1.8), a DER UTF8String. */
   fulcioIssuer: (issuer: string): Ext => ({ oid: '1.3.6.1.4.1.57264.1.8', value: utf8(issuer) }),
+  /** basicConstraints cA with a pathLenConstraint. */
+  caPathLen: (n: number): Ext => ({ oid: '2.5.29.19', critical: true, value: seq(bool(true), integer(BigInt(n))) }),
+  /** basicConstraints present with cA absent (false). */
+  notCa: (): Ext => ({ oid: '2.5.29.19', critical: true, value: seq() }),
+  subjectKeyId: (id: Buffer): Ext => ({ oid: '2.5.29.14', value: octets(id) }),
+  authorityKeyId: (id: Buffer): Ext => ({ oid: '2.5.29.35', value: seq(tlv(0x80, id)) }),
 };
 export const san = {
   uri: (s: string): Buffer => tlv(0x86, Buffer.from(s)),
@@ -110,4 +116,51 @@ export function privateCa(cn = 'Private Test Root') {
   const keys = p256();
   const root = certificate({ subject: cn, publicKey: keys.publicKey, issuer: { name: cn, privateKey: keys.privateKey }, extensions: [ext.ca(), ext.caKeyUsage()], notBefore: new Date('2000-01-01T00:00:00Z'), notAfter: new Date('2099-01-01T00:00:00Z') });
   return { name: cn, privateKey: keys.privateKey, publicKey: keys.publicKey, certificate: root };
+}
+
+/** A certificate with its keys, as issue() returns it and takes it as an issuer. */
+export interface Issued {
+  readonly name: string;
+  readonly privateKey: KeyObject;
+  readonly publicKey: KeyObject;
+  readonly certificate: Buffer;
+}
+
+/** A key id: SHA-1 of the SPKI (the same for an issuer's SKI and its children's AKI, which is all tests need). */
+export const keyIdOf = (key: KeyObject): Buffer => createHash('sha1').update(key.export({ format: 'der', type: 'spki' })).digest();
+
+/**
+ * Issues a certificate from `issuer` (self-signed without one), with the given extensions. `issuerName`
+ * writes another issuer DN than the issuer's; `keys` certifies an existing key pair.
+ */
+export function issue(o: { subject: string; issuer?: Issued; issuerName?: string; extensions: readonly Ext[]; keys?: { publicKey: KeyObject; privateKey: KeyObject }; notBefore?: Date; notAfter?: Date }): Issued {
+  const keys = o.keys ?? p256();
+  const signer = o.issuer ?? { name: o.subject, privateKey: keys.privateKey };
+  const notBefore = o.notBefore ?? new Date('2020-01-01T00:00:00Z');
+  const notAfter = o.notAfter ?? new Date('2030-01-01T00:00:00Z');
+  const der = certificate({ subject: o.subject, publicKey: keys.publicKey, issuer: { name: o.issuerName ?? signer.name, privateKey: signer.privateKey }, extensions: o.extensions, notBefore, notAfter });
+  return { name: o.subject, privateKey: keys.privateKey, publicKey: keys.publicKey, certificate: der };
+}
+
+/** CA extensions: cA (with a path length when given), CA key usage, SKI, and AKI when issued. */
+export function caExtensions(keys: { publicKey: KeyObject }, issuer?: Issued, pathLen?: number): Ext[] {
+  return [pathLen === undefined ? ext.ca() : ext.caPathLen(pathLen), ext.caKeyUsage(), ext.subjectKeyId(keyIdOf(keys.publicKey)), ...(issuer ? [ext.authorityKeyId(keyIdOf(issuer.publicKey))] : [])];
+}
+
+export const TEST_SAN = 'https://github.com/example-org/example-repo/.github/workflows/release.yml@refs/heads/main';
+export const TEST_ISSUER = 'https://token.actions.githubusercontent.com';
+
+/** Fulcio-style leaf extensions: digital signature, code signing, a URI SAN, the OIDC issuer, AKI of the issuer. */
+export function leafExtensions(issuer: Issued, sanUri = TEST_SAN): Ext[] {
+  return [ext.leafKeyUsage(), ext.codeSigning(), ext.san(true, san.uri(sanUri)), ext.fulcioIssuer(TEST_ISSUER), ext.authorityKeyId(keyIdOf(issuer.publicKey))];
+}
+
+/** root -> intermediate (pathLen 0) -> leaf, all valid 2020-2030: the control a test changes one field of. */
+export function testChain(): { root: Issued; intermediate: Issued; leaf: Issued } {
+  const rootKeys = p256();
+  const root = issue({ subject: 'provenant test root', keys: rootKeys, extensions: caExtensions(rootKeys) });
+  const intKeys = p256();
+  const intermediate = issue({ subject: 'provenant test intermediate', issuer: root, keys: intKeys, extensions: caExtensions(intKeys, root, 0) });
+  const leaf = issue({ subject: 'sigstore', issuer: intermediate, extensions: leafExtensions(intermediate) });
+  return { root, intermediate, leaf };
 }
