@@ -7,7 +7,7 @@ import { ProvenantError } from '@provenant/core/errors';
 import type { SignedContent, TlogEntry } from '../../../packages/core/src/verify/bundle/entity.js';
 import { preAuthEncoding } from '../../../packages/core/src/verify/dsse/pae.js';
 import { verifyTlogBody, type BodyExpectations } from '../../../packages/core/src/verify/tlog/body.js';
-import { makeChain, type TestCert } from '../../helpers/pki.js';
+import { issue, leafExtensions, testChain, type Issued } from '../../helpers/pki.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- bodies are edited field by field
 type Json = any;
@@ -42,18 +42,18 @@ const entry = (kind: string, version: string, body: Json): TlogEntry => ({
 const artifact = Buffer.from('the artifact');
 const payload = Buffer.from('{"_type":"https://in-toto.io/Statement/v1"}');
 const payloadType = 'application/vnd.in-toto+json';
-let chain: { leaf: TestCert };
+let chain: { leaf: Issued; intermediate: Issued };
 let signature: Buffer;
 let spki: Buffer;
 let message: BodyExpectations;
 let dsse: BodyExpectations;
 let keySigned: BodyExpectations;
 
-beforeAll(async () => {
-  chain = await makeChain();
+beforeAll(() => {
+  chain = testChain();
   signature = sign('sha256', artifact, chain.leaf.privateKey);
   spki = chain.leaf.publicKey.export({ type: 'spki', format: 'der' });
-  const signer = { certificate: chain.leaf.der, spki };
+  const signer = { certificate: chain.leaf.certificate, spki };
   message = { content: { kind: 'message', signature, digest: undefined }, artifactDigest: { algorithm: 'sha256', value: sha256(artifact) }, signer };
   const dsseContent: SignedContent = { kind: 'dsse', signature, payload, payloadType, keyid: undefined };
   dsse = { content: dsseContent, artifactDigest: undefined, signer };
@@ -63,29 +63,29 @@ beforeAll(async () => {
 const hashedrekord1 = (): Json => ({
   kind: 'hashedrekord',
   apiVersion: '0.0.1',
-  spec: { signature: { content: b64(signature), publicKey: { content: pemB64(chain.leaf.der, 'CERTIFICATE') } }, data: { hash: { algorithm: 'sha256', value: sha256(artifact).toString('hex') } } },
+  spec: { signature: { content: b64(signature), publicKey: { content: pemB64(chain.leaf.certificate, 'CERTIFICATE') } }, data: { hash: { algorithm: 'sha256', value: sha256(artifact).toString('hex') } } },
 });
 const hashedrekord2 = (digest = sha256(artifact)): Json => ({
   kind: 'hashedrekord',
   apiVersion: '0.0.2',
-  spec: { hashedRekordV002: { signature: { content: b64(signature), verifier: { x509Certificate: { rawBytes: b64(chain.leaf.der) } } }, data: { algorithm: 'SHA2_256', digest: b64(digest) } } },
+  spec: { hashedRekordV002: { signature: { content: b64(signature), verifier: { x509Certificate: { rawBytes: b64(chain.leaf.certificate) } } }, data: { algorithm: 'SHA2_256', digest: b64(digest) } } },
 });
 const dsse1 = (): Json => ({
   kind: 'dsse',
   apiVersion: '0.0.1',
-  spec: { signatures: [{ signature: b64(signature), verifier: pemB64(chain.leaf.der, 'CERTIFICATE') }], payloadHash: { algorithm: 'sha256', value: sha256(payload).toString('hex') } },
+  spec: { signatures: [{ signature: b64(signature), verifier: pemB64(chain.leaf.certificate, 'CERTIFICATE') }], payloadHash: { algorithm: 'sha256', value: sha256(payload).toString('hex') } },
 });
 const dsse2 = (): Json => ({
   kind: 'dsse',
   apiVersion: '0.0.2',
-  spec: { dsseV002: { signatures: [{ content: b64(signature), verifier: { x509Certificate: { rawBytes: b64(chain.leaf.der) } } }], payloadHash: { algorithm: 'SHA2_256', digest: b64(sha256(payload)) } } },
+  spec: { dsseV002: { signatures: [{ content: b64(signature), verifier: { x509Certificate: { rawBytes: b64(chain.leaf.certificate) } } }], payloadHash: { algorithm: 'SHA2_256', digest: b64(sha256(payload)) } } },
 });
 const intoto2 = (): Json => ({
   kind: 'intoto',
   apiVersion: '0.0.2',
   spec: {
     content: {
-      envelope: { payloadType, signatures: [{ sig: b64(b64(signature)), publicKey: pemB64(chain.leaf.der, 'CERTIFICATE') }] },
+      envelope: { payloadType, signatures: [{ sig: b64(b64(signature)), publicKey: pemB64(chain.leaf.certificate, 'CERTIFICATE') }] },
       payloadHash: { algorithm: 'sha256', value: sha256(payload).toString('hex') },
     },
   },
@@ -138,12 +138,12 @@ describe('tlog body: every entry type, control then one field at a time', () => 
     expect(check(hashedrekord1(), { ...dsse, artifactDigest: message.artifactDigest })).toBe('TLOG_BODY_MISMATCH');
   });
 
-  it('signer: the logged certificate must be exactly the signing certificate', async () => {
-    const other = await makeChain();
-    expect(check(edit(hashedrekord1(), (b) => (b.spec.signature.publicKey.content = pemB64(other.leaf.der, 'CERTIFICATE'))), message)).toBe('TLOG_BODY_MISMATCH');
+  it('signer: the logged certificate must be exactly the signing certificate', () => {
+    const other = testChain();
+    expect(check(edit(hashedrekord1(), (b) => (b.spec.signature.publicKey.content = pemB64(other.leaf.certificate, 'CERTIFICATE'))), message)).toBe('TLOG_BODY_MISMATCH');
     // Same key, other certificate bytes: still not the signer's certificate.
-    const sameKey = await makeChain({ leaf: { keys: chain.leaf.cryptoKeys } });
-    expect(check(edit(hashedrekord1(), (b) => (b.spec.signature.publicKey.content = pemB64(sameKey.leaf.der, 'CERTIFICATE'))), message)).toBe('TLOG_BODY_MISMATCH');
+    const sameKey = issue({ subject: 'sigstore', issuer: chain.intermediate, keys: chain.leaf, extensions: leafExtensions(chain.intermediate) });
+    expect(check(edit(hashedrekord1(), (b) => (b.spec.signature.publicKey.content = pemB64(sameKey.certificate, 'CERTIFICATE'))), message)).toBe('TLOG_BODY_MISMATCH');
   });
 
   it('signer: a logged public key must be the signing key, for a key or a certificate signer', () => {
@@ -155,20 +155,20 @@ describe('tlog body: every entry type, control then one field at a time', () => 
     expect(check(loggedKey(otherKey), message)).toBe('TLOG_BODY_MISMATCH');
   });
 
-  it('signer: a key signer may be logged as a certificate for that key, not for another', async () => {
+  it('signer: a key signer may be logged as a certificate for that key, not for another', () => {
     expect(check(hashedrekord1(), keySigned)).toBe('VALID');
-    const other = await makeChain();
-    expect(check(edit(hashedrekord1(), (b) => (b.spec.signature.publicKey.content = pemB64(other.leaf.der, 'CERTIFICATE'))), keySigned)).toBe('TLOG_BODY_MISMATCH');
+    const other = testChain();
+    expect(check(edit(hashedrekord1(), (b) => (b.spec.signature.publicKey.content = pemB64(other.leaf.certificate, 'CERTIFICATE'))), keySigned)).toBe('TLOG_BODY_MISMATCH');
     // A "certificate" that does not parse is no signer.
     expect(check(edit(hashedrekord1(), (b) => (b.spec.signature.publicKey.content = pemB64(Buffer.from('junk'), 'CERTIFICATE'))), keySigned)).toBe('TLOG_BODY_MISMATCH');
     // Not PEM at all.
     expect(check(edit(hashedrekord1(), (b) => (b.spec.signature.publicKey.content = b64('no pem here'))), keySigned)).toBe('TLOG_BODY_MISMATCH');
   });
 
-  it('hashedrekord 0.0.2: signature, signer and artifact digest must be this bundle', async () => {
-    const other = await makeChain();
+  it('hashedrekord 0.0.2: signature, signer and artifact digest must be this bundle', () => {
+    const other = testChain();
     expect(check(edit(hashedrekord2(), (b) => (b.spec.hashedRekordV002.signature.content = b64(Buffer.alloc(64, 2)))), message)).toBe('TLOG_BODY_MISMATCH');
-    expect(check(edit(hashedrekord2(), (b) => (b.spec.hashedRekordV002.signature.verifier.x509Certificate.rawBytes = b64(other.leaf.der))), message)).toBe('TLOG_BODY_MISMATCH');
+    expect(check(edit(hashedrekord2(), (b) => (b.spec.hashedRekordV002.signature.verifier.x509Certificate.rawBytes = b64(other.leaf.certificate))), message)).toBe('TLOG_BODY_MISMATCH');
     expect(check(hashedrekord2(sha256(Buffer.from('other'))), message)).toBe('TLOG_BODY_MISMATCH');
     expect(check(edit(hashedrekord2(), (b) => (b.spec.hashedRekordV002.data.algorithm = 'SHA2_384')), message)).toBe('TLOG_BODY_MISMATCH');
     expect(check(hashedrekord2(), { ...message, artifactDigest: undefined })).toBe('TLOG_BODY_MISMATCH');
@@ -208,26 +208,26 @@ describe('tlog body: every entry type, control then one field at a time', () => 
     expect(check(edit(dsse1(), (b) => (b.spec.payloadHash.algorithm = 'sha512')), dsse)).toBe('TLOG_BODY_MISMATCH');
   });
 
-  it('dsse 0.0.1: signature and signer must be this bundle', async () => {
-    const other = await makeChain();
+  it('dsse 0.0.1: signature and signer must be this bundle', () => {
+    const other = testChain();
     expect(check(edit(dsse1(), (b) => (b.spec.signatures[0].signature = b64(Buffer.alloc(64, 3)))), dsse)).toBe('TLOG_BODY_MISMATCH');
-    expect(check(edit(dsse1(), (b) => (b.spec.signatures[0].verifier = pemB64(other.leaf.der, 'CERTIFICATE'))), dsse)).toBe('TLOG_BODY_MISMATCH');
+    expect(check(edit(dsse1(), (b) => (b.spec.signatures[0].verifier = pemB64(other.leaf.certificate, 'CERTIFICATE'))), dsse)).toBe('TLOG_BODY_MISMATCH');
   });
 
-  it('dsse 0.0.2: payload hash (SHA2_256), signature and signer must be this bundle', async () => {
-    const other = await makeChain();
+  it('dsse 0.0.2: payload hash (SHA2_256), signature and signer must be this bundle', () => {
+    const other = testChain();
     expect(check(edit(dsse2(), (b) => (b.spec.dsseV002.payloadHash.digest = b64(sha256(Buffer.from('x'))))), dsse)).toBe('TLOG_BODY_MISMATCH');
     expect(check(edit(dsse2(), (b) => (b.spec.dsseV002.payloadHash.algorithm = 'SHA2_384')), dsse)).toBe('TLOG_BODY_MISMATCH');
     expect(check(edit(dsse2(), (b) => (b.spec.dsseV002.signatures[0].content = b64(Buffer.alloc(64, 4)))), dsse)).toBe('TLOG_BODY_MISMATCH');
-    expect(check(edit(dsse2(), (b) => (b.spec.dsseV002.signatures[0].verifier.x509Certificate.rawBytes = b64(other.leaf.der))), dsse)).toBe('TLOG_BODY_MISMATCH');
+    expect(check(edit(dsse2(), (b) => (b.spec.dsseV002.signatures[0].verifier.x509Certificate.rawBytes = b64(other.leaf.certificate))), dsse)).toBe('TLOG_BODY_MISMATCH');
   });
 
-  it('intoto 0.0.2: payload hash, double-base64 signature, signer and payloadType must be this bundle', async () => {
-    const other = await makeChain();
+  it('intoto 0.0.2: payload hash, double-base64 signature, signer and payloadType must be this bundle', () => {
+    const other = testChain();
     const env = (b: Json) => b.spec.content.envelope;
     expect(check(edit(intoto2(), (b) => (b.spec.content.payloadHash.value = sha256(Buffer.from('x')).toString('hex'))), dsse)).toBe('TLOG_BODY_MISMATCH');
     expect(check(edit(intoto2(), (b) => (env(b).signatures[0].sig = b64(signature))), dsse)).toBe('TLOG_BODY_MISMATCH');
-    expect(check(edit(intoto2(), (b) => (env(b).signatures[0].publicKey = pemB64(other.leaf.der, 'CERTIFICATE'))), dsse)).toBe('TLOG_BODY_MISMATCH');
+    expect(check(edit(intoto2(), (b) => (env(b).signatures[0].publicKey = pemB64(other.leaf.certificate, 'CERTIFICATE'))), dsse)).toBe('TLOG_BODY_MISMATCH');
     expect(check(edit(intoto2(), (b) => (env(b).payloadType = 'text/plain')), dsse)).toBe('TLOG_BODY_MISMATCH');
   });
 });
