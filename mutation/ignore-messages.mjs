@@ -20,9 +20,23 @@ function calleeName(callee) {
   return undefined;
 }
 
+/** Object properties and variables that hold report text for people (a check's `reason`), never branched on. */
+const MESSAGE_NAMES = new Set(['reason', 'firstFailure']);
+
+function keyName(node) {
+  if (node.type === 'ObjectProperty' && !node.computed) return node.key.type === 'Identifier' ? node.key.name : node.key.value;
+  if (node.type === 'VariableDeclarator' && node.id.type === 'Identifier') return node.id.name;
+  if (node.type === 'AssignmentExpression' && node.left.type === 'Identifier') return node.left.name;
+  return undefined;
+}
+
 export const strykerPlugins = [
   declareValuePlugin(PluginKind.Ignore, 'error-messages', {
     shouldIgnore(path) {
+      const holder = path.parent;
+      if ((path.key === 'value' || path.key === 'init' || path.key === 'right') && holder && MESSAGE_NAMES.has(keyName(holder))) {
+        return `report text (${keyName(holder)}): tests assert codes and verdicts, not wording`;
+      }
       if (path.listKey !== 'arguments' || typeof path.key !== 'number') return undefined;
       const call = path.parent;
       if (call.type !== 'CallExpression' && call.type !== 'NewExpression') return undefined;
