@@ -108,6 +108,8 @@ interface Importer {
   dev: [string, string][];
 }
 
+const DEPENDENCY_SECTIONS = ['dependencies', 'optionalDependencies'] as const;
+
 const pairs = (section: unknown): [string, string][] => {
   if (!isRecord(section)) return [];
   const out: [string, string][] = [];
@@ -155,7 +157,11 @@ export function parsePnpmLock(file: string, text: string, opts: PnpmOptions = {}
   if (rootName) root.purl = root.ref;
   const manifestAt = (dir: string): Record<string, unknown> | undefined => opts.project?.packageJson(dir);
 
-  const entries = new Map<string, PnpmEntry>();
+  // Packages by index; `ids` maps a package id to its index. Edges and reachability work on indexes:
+  // a Map of Sets of id strings per package made pnpm lockfiles' time per package grow by half again
+  // from 1,000 to 10,000 packages, in the garbage collector (bench/sbom `scaling`).
+  const list: PnpmEntry[] = [];
+  const ids = new Map<string, number>();
   for (const key in packages) {
     const entry = packages[key];
     if (!isRecord(entry)) throw malformed(file, `packages["${key}"] is not a mapping`);
@@ -174,7 +180,9 @@ export function parsePnpmLock(file: string, text: string, opts: PnpmOptions = {}
     // A registry key's spec is its version; a local one's is its package.json's; a runtime's follows `runtime:`.
     const version = depVersion(entry['version']) ?? (runtime ? spec.slice('runtime:'.length) : local ? (fromManifest?.version ?? '') : isUrl(spec) ? '' : spec);
     if (!name || id === undefined) throw malformed(file, `cannot read a package name and version from packages key "${key}"`);
-    entries.set(id, { name, version, entry, local, runtime });
+    const known = ids.get(id);
+    if (known !== undefined) list[known] = { name, version, entry, local, runtime };
+    else ids.set(id, list.push({ name, version, entry, local, runtime }) - 1);
   }
 
   const importers: Importer[] = isRecord(doc['importers'])
@@ -185,55 +193,56 @@ export function parsePnpmLock(file: string, text: string, opts: PnpmOptions = {}
   for (const imp of importers) {
     for (const [name, ref] of imp.prod) {
       const target = depTarget(major, name, ref);
-      if (target === undefined || entries.has(target) || target.startsWith('file:')) continue;
+      if (target === undefined || ids.has(target) || target.startsWith('file:')) continue;
       const split = splitKey(9, target);
-      if (split && !split.spec.includes(':')) entries.set(target, { name: split.name, version: split.spec, entry: { dev: false } });
+      if (split && !split.spec.includes(':')) ids.set(target, list.push({ name: split.name, version: split.spec, entry: { dev: false } }) - 1);
     }
   }
+  const indexOf = (id: string | undefined): number => (id === undefined ? -1 : (ids.get(id) ?? -1));
 
-  // Edges come from the package entries (v5/v6) or from snapshots (v9), by package id.
-  const edges = new Map<string, Set<string>>();
-  const addEdges = (fromKey: string, entry: Record<string, unknown>): void => {
-    const from = canonicalOf(major, fromKey);
-    if (from === undefined) return;
-    let set = edges.get(from);
-    for (const [n, ref] of [...pairs(entry['dependencies']), ...pairs(entry['optionalDependencies'])]) {
-      const to = depTarget(major, n, ref);
-      if (to === undefined || !entries.has(to)) continue;
-      if (!set) edges.set(from, (set = new Set()));
-      set.add(to);
+  // Edges come from the package entries (v5/v6) or from snapshots (v9).
+  const edges: (number[] | undefined)[] = new Array<number[] | undefined>(list.length);
+  const addEdges = (fromKey: string, entry: Record<string, unknown>): number => {
+    const from = indexOf(canonicalOf(major, fromKey));
+    if (from === -1) return -1;
+    for (const section of DEPENDENCY_SECTIONS) {
+      const deps = entry[section];
+      if (!isRecord(deps)) continue;
+      for (const n in deps) {
+        const ref = depVersion(deps[n]);
+        const to = ref === undefined ? -1 : indexOf(depTarget(major, n, ref));
+        if (to === -1 || to === from) continue;
+        // Repeats (a package in packages and snapshots) are harmless: builder.edge keeps a set.
+        const out = edges[from];
+        if (out === undefined) edges[from] = [to];
+        else out.push(to);
+      }
     }
+    return from;
   };
   for (const key in packages) addEdges(key, packages[key] as Record<string, unknown>);
   // pnpm 9 keeps `optional` on snapshots, not packages.
-  const optionalIds = new Set<string>();
+  const optional = new Uint8Array(list.length);
   for (const key in snapshots) {
     const entry = snapshots[key];
     if (!isRecord(entry)) continue;
-    addEdges(key, entry);
-    const id = canonicalOf(major, key);
-    if (entry['optional'] === true && id !== undefined) optionalIds.add(id);
+    const i = addEdges(key, entry);
+    if (entry['optional'] === true && i !== -1) optional[i] = 1;
   }
 
   const prodReach = reach(
-    importers.flatMap((i) => i.prod.flatMap(([n, r]) => depTarget(major, n, r) ?? [])),
+    importers.flatMap((imp) => imp.prod.map(([n, r]) => indexOf(depTarget(major, n, r)))),
     edges,
   );
   const builder = new InventoryBuilder();
-  const refs = new Map<string, string>();
-  for (const [id, e] of entries) {
-    const dev = typeof e.entry['dev'] === 'boolean' ? e.entry['dev'] : !prodReach.has(id);
-    const optional = e.entry['optional'] === true || optionalIds.has(id);
-    refs.set(id, builder.add(e.runtime ? runtimePackage(e, dev, optional) : registryOrLocalPackage(e, dev, optional)));
-  }
-  for (const [from, tos] of edges) {
-    const f = refs.get(from);
-    if (f === undefined) continue;
-    for (const to of tos) {
-      const t = refs.get(to);
-      if (t !== undefined) builder.edge(f, t);
-    }
-  }
+  const refs: string[] = list.map((e, i) => {
+    const dev = typeof e.entry['dev'] === 'boolean' ? e.entry['dev'] : prodReach[i] !== 1;
+    const opt = e.entry['optional'] === true || optional[i] === 1;
+    return builder.add(e.runtime ? runtimePackage(e, dev, opt) : registryOrLocalPackage(e, dev, opt));
+  });
+  edges.forEach((tos, from) => {
+    for (const to of tos ?? []) builder.edge(refs[from] as string, refs[to] as string);
+  });
 
   // Importers: the root ('.') and the workspaces, each a component of the root named by its package.json.
   const importerRefs = new Map<string, string>([['', root.ref]]);
@@ -263,8 +272,7 @@ export function parsePnpmLock(file: string, text: string, opts: PnpmOptions = {}
         if (t !== undefined) builder.edge(from, t);
         continue;
       }
-      const target = depTarget(major, name, ref);
-      const t = target === undefined ? undefined : refs.get(target);
+      const t = refs[indexOf(depTarget(major, name, ref))];
       if (t !== undefined) builder.edge(from, t);
     }
   }
@@ -316,14 +324,15 @@ function runtimePackage(e: PnpmEntry, dev: boolean, optional: boolean): Inventor
   };
 }
 
-function reach(starts: string[], edges: Map<string, Set<string>>): Set<string> {
-  const seen = new Set<string>();
-  const stack = [...starts];
+/** Which packages the starts reach (1) through the edges. */
+function reach(starts: number[], edges: (number[] | undefined)[]): Uint8Array {
+  const seen = new Uint8Array(edges.length);
+  const stack = starts.filter((i) => i !== -1);
   while (stack.length > 0) {
-    const id = stack.pop() as string;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    for (const next of edges.get(id) ?? []) if (!seen.has(next)) stack.push(next);
+    const i = stack.pop() as number;
+    if (seen[i] === 1) continue;
+    seen[i] = 1;
+    for (const next of edges[i] ?? []) if (seen[next] !== 1) stack.push(next);
   }
   return seen;
 }
