@@ -12,3 +12,4 @@ export interface Packed {
 }
 export declare function packAll(root: string, dest: string): Packed[];
 export declare function installPacked(root: string, dir: string, packed: Packed[], devDependencies?: Record<string, string>): string;
+export declare function writeConsumerProject(root: string, dir: string, packed: Packed[], devDependencies?: Record<string, string>, name?: string, direct?: string[]): void;

@@ -45,6 +45,20 @@ export function packAll(root, dest) {
  * @param {Record<string, string>} [devDependencies]
  */
 export function installPacked(root, dir, packed, devDependencies = {}) {
+  writeConsumerProject(root, dir, packed, devDependencies);
+  return run('npm', ['ci', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir });
+}
+
+/**
+ * The package.json and package-lock.json of such a project, without installing (an SBOM reads them).
+ * @param {string} root
+ * @param {string} dir
+ * @param {Packed[]} packed
+ * @param {Record<string, string>} [devDependencies]
+ * @param {string} [name] the project's name (default consumer)
+ * @param {string[]} [direct] the packed packages the project depends on (default all; the others are there as their dependencies)
+ */
+export function writeConsumerProject(root, dir, packed, devDependencies = {}, name = 'consumer', direct = packed.map((p) => p.name)) {
   const packages = readLock(root);
   const ours = new Set(packed.map((p) => p.name));
   const manifests = packed.map((p) => ({ p, pkg: JSON.parse(readFileSync(join(p.dir, 'package.json'), 'utf8')) }));
@@ -53,20 +67,20 @@ export function installPacked(root, dir, packed, devDependencies = {}) {
   for (const { p, pkg } of manifests) for (const d of Object.keys(pkg.dependencies ?? {})) roots.push([`packages/${p.dir.split('/').pop()}`, d]);
   for (const d of Object.keys(devDependencies)) roots.push(['', d]);
   const keys = closure(packages, roots, ours);
-  const deps = Object.fromEntries(packed.map((p) => [p.name, `file:${p.file}`]));
+  const deps = Object.fromEntries(packed.filter((p) => direct.includes(p.name)).map((p) => [p.name, `file:${p.file}`]));
   const lock = {
-    name: 'consumer',
+    name,
+    version: '0.0.0',
     lockfileVersion: 3,
     requires: true,
     packages: {
-      '': { name: 'consumer', dependencies: deps, devDependencies },
+      '': { name, version: '0.0.0', dependencies: deps, devDependencies },
       ...Object.fromEntries(
         manifests.map(({ p, pkg }) => [`node_modules/${p.name}`, { version: pkg.version, resolved: `file:${p.file}`, integrity: p.integrity, license: pkg.license, dependencies: pkg.dependencies, ...(pkg.bin ? { bin: pkg.bin } : {}), ...(pkg.engines ? { engines: pkg.engines } : {}) }]),
       ),
       ...Object.fromEntries(keys.map((k) => [k, consumerEntry(/** @type {import('./lockfile.mjs').LockEntry} */ (packages[k]))])),
     },
   };
-  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'consumer', private: true, type: 'module', dependencies: deps, devDependencies }, null, 2)}\n`);
+  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name, version: '0.0.0', private: true, type: 'module', dependencies: deps, devDependencies }, null, 2)}\n`);
   writeFileSync(join(dir, 'package-lock.json'), `${JSON.stringify(lock, null, 2)}\n`);
-  return run('npm', ['ci', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir });
 }
