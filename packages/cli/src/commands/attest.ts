@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { ProvenantError } from '@provenant/core/errors';
 import type { CommandModule } from './types.js';
 import { PREDICATE_TYPE_HELP, predicateTypeFor } from '../predicate-types.js';
-import { readArtifactFile, readSmallFile, resolveSigning, signingOptions, writeBundleAndReport, type SigningArgs } from './sign.js';
+import { imageHint, readArtifactFile, readSmallFile, resolveSigning, signingOptions, writeBundleAndReport, type SigningArgs } from './sign.js';
 
 interface AttestArgs extends SigningArgs {
   file: string;
@@ -23,7 +23,12 @@ const mod: CommandModule<AttestArgs> = {
       .positional('file', { type: 'string', demandOption: true, describe: 'the subject file (its sha256 goes in the statement)' }) as never,
   handler: async (args, io) => {
     const predicateType = predicateTypeFor(args.type);
-    const [data, predicateText] = await Promise.all([readArtifactFile(args.file), readSmallFile(args.predicate, 'predicate')]);
+    const [data, predicateText] = await Promise.all([
+      readArtifactFile(args.file).catch(async (err: unknown) => {
+        throw (await imageHint(err, args.file, 'attest-image')) ?? err;
+      }),
+      readSmallFile(args.predicate, 'predicate'),
+    ]);
     let predicate: unknown;
     try {
       predicate = JSON.parse(predicateText.toString('utf8'));

@@ -5,6 +5,7 @@ export const commands: readonly CommandEntry[] = [
   { name: 'admission', describe: 'Kubernetes admission webhook: pins tags to verified digests and decides (admission serve)', load: () => import('./admission.js') },
   { name: 'attest', describe: 'sign an in-toto attestation about a file (DSSE in a Sigstore bundle)', load: () => import('./attest.js') },
   { name: 'attest-image', describe: 'attach an in-toto attestation to an image digest (cosign .att and/or bundle referrer)', load: () => import('./attest-image.js') },
+  { name: 'completion', describe: 'print a shell completion script (bash or zsh)', load: () => import('./completion.js') },
   { name: 'dev', describe: 'start Fulcio, Rekor and a TSA on loopback to try keyless signing offline (dev sigstore)', load: () => import('./dev.js') },
   { name: 'keygen', describe: 'write a cosign-compatible key pair (cosign.key encrypted, cosign.pub)', load: () => import('./keygen.js') },
   { name: 'pipeline', describe: 'SBOM + provenance + signatures + verification, written as an evidence bundle', load: () => import('./pipeline.js') },
@@ -20,4 +21,5 @@ export const commands: readonly CommandEntry[] = [
   { name: 'verify-bundle', describe: 'verify a Sigstore bundle (sigstore-conformance client protocol)', load: () => import('./verify-bundle.js') },
   { name: 'verify-image', describe: 'verify image signatures, attestations or SLSA provenance by digest', load: () => import('./verify-image.js') },
   { name: 'verify-npm-package', describe: 'verify an npm tarball against its registry attestations', load: () => import('./verify-npm-package.js') },
+  { name: 'version', describe: "print provenant's, Node's and the supported specification versions", load: () => import('./version.js') },
 ];

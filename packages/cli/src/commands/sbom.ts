@@ -56,20 +56,45 @@ const SPEC_VERSIONS: readonly SbomArgs['specVersion'][] = ['1.5', '1.6'];
 const options: Record<string, Options> = {
   format: { type: 'string', choices: FORMATS, default: 'cyclonedx-json', describe: 'output format' },
   'spec-version': { type: 'string', choices: SPEC_VERSIONS, default: '1.6', describe: 'CycloneDX spec version' },
-  output: { type: 'string', alias: 'o', describe: 'write the SBOM to this file (atomically) instead of stdout' },
+  output: { type: 'string', alias: 'o', describe: 'write the SBOM to this file (atomically) instead of stdout; syft\'s -o FORMAT=FILE works too' },
   omit: { type: 'string', array: true, choices: ['dev'], default: [], describe: 'leave out dev dependencies (default: kept, scope excluded)' },
   reproducible: { type: 'boolean', default: false, describe: 'no serial number or timestamp, sorted: byte-identical across runs' },
   platform: { type: 'string', describe: 'image targets: os/arch[/variant] to pick from an index, or "all" (default: this host, linux/<arch>)' },
+};
+
+/** Format names syft users write after -o, by the --format they mean. */
+const FORMAT_NAMES: Readonly<Record<string, SbomArgs['format']>> = {
+  'cyclonedx-json': 'cyclonedx-json',
+  'cyclonedx-xml': 'cyclonedx-xml',
+  'spdx-json': 'spdx-json',
 };
 
 const mod: CommandModule<SbomArgs> = {
   command: 'sbom <target>',
   describe: 'generate an SBOM for a project dir, a lockfile or an image',
   builder: (y) =>
-    y.positional('target', { type: 'string', demandOption: true, describe: 'project dir, lockfile, oci:<layout>[:tag], docker-archive:<file> or an image ref' }).options(options) as never,
+    y
+      .positional('target', { type: 'string', demandOption: true, describe: 'project dir, lockfile, oci:<layout>[:tag], docker-archive:<file> or an image ref' })
+      .options(options)
+      .example('provenant sbom . -o sbom.cdx.json', 'CycloneDX 1.6 JSON of the project in this directory, from its lockfile')
+      .example('provenant sbom pnpm-lock.yaml --format spdx-json -o sbom.spdx.json', 'SPDX 2.3 of a lockfile')
+      .example('provenant sbom registry.example.test/app:1.0 -o cyclonedx-json=image.cdx.json', "an image in a registry (syft's -o FORMAT=FILE)")
+      .example('provenant sbom oci:./layout:1.0 --platform linux/arm64', 'one platform of an OCI layout') as never,
   handler: async (args, io) => {
     // yargs leaves a missing positional undefined and lets some choices through: check here, as usage errors.
     if (typeof args.target !== 'string' || args.target === '') throw new ProvenantError('USAGE', 'name a target: a project dir, a lockfile or an image');
+    if (args.output !== undefined) {
+      // syft's `-o FORMAT=FILE`; a format name alone where a file is expected is refused, not written to a file of that name.
+      const eq = args.output.indexOf('=');
+      const named = eq > 0 ? args.output.slice(0, eq) : args.output;
+      const format = FORMAT_NAMES[named.toLowerCase()];
+      if (format !== undefined && eq > 0) {
+        args.format = format;
+        args.output = args.output.slice(eq + 1);
+      } else if (format !== undefined || /^(json|xml|table|text|syft-json|spdx|spdx-tag-value|cyclonedx)$/i.test(named)) {
+        throw new ProvenantError('USAGE', `-o takes a file; ${args.output} is a format name: write --format ${format ?? 'cyclonedx-json'} -o FILE (or -o ${format ?? 'cyclonedx-json'}=FILE)`);
+      }
+    }
     if (!FORMATS.includes(args.format)) throw new ProvenantError('USAGE', `--format must be one of ${FORMATS.join(', ')}`);
     if (!SPEC_VERSIONS.includes(String(args.specVersion) as SbomArgs['specVersion'])) throw new ProvenantError('USAGE', `--spec-version must be one of ${SPEC_VERSIONS.join(', ')}`);
     const opts: SbomDocumentOptions = {

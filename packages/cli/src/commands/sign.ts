@@ -41,6 +41,13 @@ export function signingOptions<T>(y: Argv<T>): Argv<T & SigningArgs> {
     .option('bundle', { type: 'string', demandOption: true, describe: 'where to write the Sigstore bundle (JSON)' }) as unknown as Argv<T & SigningArgs>;
 }
 
+/** `sign IMAGE`: a missing file that reads as an image reference gets a hint naming the image command. */
+export async function imageHint(err: unknown, arg: string, command: string): Promise<ProvenantError | undefined> {
+  if (!(err instanceof ProvenantError) || err.code !== 'FILE_NOT_FOUND') return undefined;
+  if (!/^[a-z0-9.-]+(:\d+)?\/[^\s]+(:[\w.-]+|@sha256:[0-9a-f]{64})$/.test(arg) && !/^[a-z0-9._/-]+(:[\w.-]+|@sha256:[0-9a-f]{64})$/.test(arg)) return undefined;
+  return new ProvenantError('USAGE', `${arg} is not a file; it looks like an image: use \`provenant ${command} ${arg}\``, { cause: err });
+}
+
 // The file helpers live in ../files.js (verification commands use them without loading this module).
 import { readArtifactFile, readSmallFile, writeFileAtomic } from '../files.js';
 
@@ -104,7 +111,9 @@ const mod: CommandModule<SignArgs> = {
   handler: async (args, io) => {
     // Refuse before anything is written: a key signature has no certificate to output.
     if (args.outputCertificate !== undefined && args.key !== undefined) throw new ProvenantError('USAGE', '--output-certificate needs keyless signing (a key signature has no certificate)');
-    const data = await readArtifactFile(args.file);
+    const data = await readArtifactFile(args.file).catch(async (err: unknown) => {
+      throw (await imageHint(err, args.file, 'sign-image')) ?? err;
+    });
     const { signer, options, description } = await resolveSigning(args);
     if (!args.quiet && !args.json) io.err(`provenant: signing ${args.file} with ${description}\n`);
     const { signBlob } = await import('@provenant/core/sign');

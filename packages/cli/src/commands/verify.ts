@@ -64,7 +64,7 @@ async function readArtifact(arg: string): Promise<ArtifactInput> {
   }
   if (size === undefined) {
     if (DIGEST_ARG.test(arg)) return { digest: arg };
-    throw new ProvenantError('FILE_NOT_FOUND', `artifact ${arg} does not exist (and is not a sha256:<hex> digest)`);
+    throw new ProvenantError('FILE_NOT_FOUND', `artifact ${arg} does not exist (and is not a sha256:<hex> digest)${/[:@]/.test(arg) && !arg.startsWith('sha256:') ? `; for an image use \`provenant verify-image ${arg}\` (or verify --policy)` : ''}`);
   }
   if (size <= IN_MEMORY_ARTIFACT_LIMIT) return { data: await readInput(arg, IN_MEMORY_ARTIFACT_LIMIT, 'artifact') };
   const hash = createHash('sha256');
