@@ -126,9 +126,7 @@ describe('package manifests', () => {
       const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; peerDependencies?: Record<string, string> };
       const loaded = new Set<string>();
       for (const f of p.files) {
-        // dist/vendor holds @cyclonedx/cyclonedx-library's own modules (core/scripts/pack-cyclonedx.mjs), whose
-        // requires resolve from the library's installed directory: the library's dependencies, not ours.
-        if (!/^(bin|dist)\/.+\.(c?js|d\.ts)$/u.test(f) || f.startsWith('dist/vendor/')) continue;
+        if (!/^(bin|dist)\/.+\.(c?js|d\.ts)$/u.test(f)) continue;
         for (const name of loadedPackages(readFileSync(join(dir, f), 'utf8'), f)) if (name !== p.name) loaded.add(name);
       }
       for (const name of PEER_FULFILMENT[p.name] ?? []) loaded.add(name);

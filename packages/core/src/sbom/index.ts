@@ -9,7 +9,7 @@ export { parsePnpmLock } from './js/pnpm-lock.js';
 export { parseYarnLock } from './js/yarn-lock.js';
 export { catalogNodeModules } from './js/node-modules.js';
 export { hashesFromIntegrity, npmPurl } from './js/common.js';
-// Writers: CycloneDX through @cyclonedx/cyclonedx-library, SPDX 2.3 JSON. Loaded on first use (the library is slow to import).
+// Writers: CycloneDX through @cyclonedx/cyclonedx-library (its public entry points), SPDX 2.3 JSON.
 export type { CycloneDxOptions, CycloneDxSpecVersion, CycloneDxFormat } from './cyclonedx.js';
 export type { SpdxOptions, SpdxDocument } from './spdx.js';
 export { toCycloneDx, inventoryToBom } from './cyclonedx.js';
