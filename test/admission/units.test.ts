@@ -1,6 +1,6 @@
+// The webhook's decision cache, its semaphore and --kind parsing.
 import { describe, expect, it } from 'vitest';
-import { Semaphore, TtlCache } from './decide.js';
-import { parseKindSpec } from './kinds.js';
+import { parseKindSpec, Semaphore, TtlCache } from '@provenant/verifier/admission';
 
 describe('TtlCache', () => {
   it('expires entries after the TTL and keeps at most maxEntries, least recently used out first', () => {
