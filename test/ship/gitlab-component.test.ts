@@ -2,12 +2,15 @@
 // interpolated as GitLab does ($[[ inputs.name ]], defaults, options), run as a runner runs the job:
 // GitLab's predefined CI variables, the job's variables, the id_tokens token in SIGSTORE_ID_TOKEN (minted
 // here; the loopback Fulcio of test/setup accepts it), the script in bash. provenant is the checkout's
-// built bin (the `provenant` input), so nothing is installed from the npm registry.
+// built bin (the `provenant` input), so nothing is installed from the npm registry. Both documents are
+// validated against GitLab's published CI schema (fixtures/gitlab-ci/ci.json).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { mintIdentityToken } from '../setup/sigstore.js';
@@ -105,6 +108,29 @@ function runJob(job: Job): Promise<{ status: number; stdout: string; stderr: str
     child.on('close', (code) => resolve({ status: code ?? 1, stdout, stderr }));
   });
 }
+
+describe("templates/provenant.yml against GitLab's published CI schema (fixtures/gitlab-ci)", () => {
+  // ajv-formats is CommonJS with its function on `default`; an ES import sees module.exports.
+  const formats = addFormatsModule as unknown as ((ajv: Ajv) => Ajv) & { default?: (ajv: Ajv) => Ajv };
+  const addFormats = formats.default ?? formats;
+  const validator = () => addFormats(new Ajv({ strict: false, allErrors: true })).compile(JSON.parse(readFileSync(join(ROOT, 'fixtures', 'gitlab-ci', 'ci.json'), 'utf8')));
+  it('both documents, the spec header and the job, are valid', () => {
+    const validate = validator();
+    const docs = parseAllDocuments(readFileSync(TEMPLATE, 'utf8')).map((d) => d.toJSON() as unknown);
+    expect(docs).toHaveLength(2);
+    for (const doc of docs) {
+      const ok = validate(doc);
+      expect(validate.errors ?? [], JSON.stringify(validate.errors)).toEqual([]);
+      expect(ok).toBe(true);
+    }
+  });
+
+  it('the schema refuses an unknown spec key and a job whose script is not a list (the check is real)', () => {
+    const validate = validator();
+    expect(validate({ spec: { inputs: {}, includes: [] } })).toBe(false);
+    expect(validate({ job: { script: 42 } })).toBe(false);
+  });
+});
 
 describe('templates/provenant.yml', () => {
   it('declares spec inputs with defaults, asks for an id_token with audience sigstore, keeps the evidence', () => {
