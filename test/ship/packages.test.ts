@@ -75,7 +75,8 @@ describe('the packed tarballs, installed alone', () => {
     expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
     const out = execFileSync(process.execPath, [join(project, 'dist', 'consumer.js')], { cwd: project, encoding: 'utf8' });
     expect(JSON.parse(out)).toEqual({ version: '0.1.0', verified: true, refused: 'ARTIFACT_MISMATCH', allowed: false });
-  });
+    // tsc checks every .d.ts of both packages and their dependencies (skipLibCheck off): a minute on a busy machine.
+  }, 240_000);
 });
 
 /** Bare package names a JS file loads: import/export from, import(), require() and require.resolve() with a literal. */
