@@ -115,24 +115,36 @@ describe('registry reads are bounded (issue #20 item 7)', () => {
     }
   });
 
-  it('one decision holds at most its evidence budget, with at most `concurrency` blob reads in flight', async () => {
+  const envelopeSize = 256 * 1024;
+  async function hostileWith40Attestations(): Promise<HostileRegistry> {
     const r = await hostile();
-    const size = 256 * 1024;
     r.att = Array.from({ length: 40 }, (_, i) => {
-      const body = dsseOf(size, i + 1);
+      const body = dsseOf(envelopeSize, i + 1);
       return { mediaType: DSSE, size: body.length, body };
     });
+    return r;
+  }
+
+  it('one decision holds at most its evidence budget, with at most `concurrency` blob reads in flight', async () => {
+    const r = await hostileWith40Attestations();
     const client = new RegistryClient();
     try {
       const image = { registry: r.host, repository: 'app', tag: undefined, digest: r.imageDigest as `sha256:${string}` };
-      await expectCodeAsync(fetchImageEvidence(client, image, image.digest, { concurrency: 3, maxBytes: 10 * size }), 'BLOB_TOO_LARGE');
+      await expectCodeAsync(fetchImageEvidence(client, image, image.digest, { concurrency: 3, maxBytes: 10 * envelopeSize }), 'BLOB_TOO_LARGE');
       expect(r.blobRequests).toBeLessThanOrEqual(10); // the budget holds 9 of these envelopes; none is fetched past it
       expect(r.maxBlobsInFlight).toBeLessThanOrEqual(3);
-      // Within the budget, all 40 are read, still at most 3 at a time (once the refused decision's reads are done).
-      while (r.blobsInFlight > 0) await new Promise((resolve) => setTimeout(resolve, 5));
-      r.blobRequests = 0;
-      r.maxBlobsInFlight = 0;
-      const work = new RegistryWork({ concurrency: 3, maxBytes: 64 * size });
+    } finally {
+      client.close();
+    }
+  });
+
+  it('within the budget, a decision reads all its evidence, still at most `concurrency` blobs at a time', async () => {
+    // A registry of its own: reads the refused decision above had in flight cannot reach it.
+    const r = await hostileWith40Attestations();
+    const client = new RegistryClient();
+    try {
+      const image = { registry: r.host, repository: 'app', tag: undefined, digest: r.imageDigest as `sha256:${string}` };
+      const work = new RegistryWork({ concurrency: 3, maxBytes: 64 * envelopeSize });
       const evidence = await fetchImageEvidence(client, image, image.digest, work);
       expect(evidence.attestations.length + evidence.signatures.length).toBe(40);
       expect(r.maxBlobsInFlight).toBeLessThanOrEqual(3);
